@@ -1,0 +1,142 @@
+/**
+ * `convert`: every contract violation gets its own named error, and the
+ * quantized blob decodes back to the ONNX initializers within one
+ * quantization step (weights and biases, the fused sensor layer included).
+ */
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import onnxProto from 'onnx-proto';
+import { Op, Role, align16, tensorId } from '../tools/blob/constants.js';
+import { readBlob } from '../tools/blob/reader.js';
+import { convertOnnx } from '../tools/convert/convert.js';
+import { ContractError, loadContractModel } from '../tools/convert/onnx-model.js';
+import { fixturePath } from './support/fixture.js';
+
+const { onnx } = onnxProto;
+const original = readFileSync(fixturePath('fixture.onnx'));
+const calibration = readFileSync(fixturePath('fixture.inputs.f32'));
+
+function mutated(change: (m: onnxProto.onnx.ModelProto) => void): Uint8Array {
+  const m = onnx.ModelProto.decode(original);
+  change(m);
+  return onnx.ModelProto.encode(m).finish();
+}
+const meta = (m: onnxProto.onnx.ModelProto, key: string) => m.metadataProps!.find((p) => p.key === key)!;
+
+function rejects(bytes: Uint8Array, pattern: RegExp): void {
+  try {
+    loadContractModel(bytes);
+  } catch (e) {
+    assert.instance(e, ContractError);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`accepted a model that should fail with ${pattern}`);
+}
+
+test('the fixture satisfies the contract', () => {
+  const m = loadContractModel(original);
+  assert.equal(m.classes, ['Benign', 'DoS', 'Reconnaissance', 'Brute Force']);
+  assert.is(m.dims.D, 24);
+  assert.equal(m.missions.map((x) => x.concepts.length), [10, 9, 9]);
+});
+
+test('contract violations are named', () => {
+  rejects(new Uint8Array([1, 2, 3, 4, 5]), /not an ONNX model|no graph/);
+  rejects(mutated((m) => { m.graph!.initializer = m.graph!.initializer!.filter((t) => t.name !== 'temporal.ff1.weight'); }), /missing initializer temporal\.ff1\.weight/);
+  rejects(mutated((m) => { m.graph!.initializer!.find((t) => t.name === 'proj.layers.1.bias')!.dims = [127]; }), /proj\.layers\.1\.bias has shape \[127\], expected \[128\]/);
+  rejects(mutated((m) => { m.graph!.node![5].opType = 'Conv'; }), /unsupported op Conv/);
+  rejects(mutated((m) => { m.metadataProps = m.metadataProps!.filter((p) => p.key !== 'pce.classes'); }), /lacks required key pce\.classes/);
+  rejects(mutated((m) => { meta(m, 'pce.classes').value = '["only one"]'; }), /pce\.classes must be/);
+  rejects(mutated((m) => { meta(m, 'pce.dims').value = '{not json'; }), /pce\.dims is not valid JSON/);
+  rejects(mutated((m) => { meta(m, 'pce.contract_version').value = '2'; }), /pce\.contract_version is 2/);
+  rejects(mutated((m) => { meta(m, 'pce.window').value = '0'; }), /pce\.window must be a positive integer/);
+  rejects(mutated((m) => {
+    const ms = JSON.parse(meta(m, 'pce.missions').value!);
+    ms[1].edges.push([0, 99]);
+    meta(m, 'pce.missions').value = JSON.stringify(ms);
+  }), /pce\.missions\[1\]\.edges\[\d+\] must be \[src, dst\] concept indices below 9/);
+  rejects(mutated((m) => {
+    const ms = JSON.parse(meta(m, 'pce.missions').value!);
+    ms[0].edges.pop();
+    meta(m, 'pce.missions').value = JSON.stringify(ms);
+  }), /gnn\.0\.adj\d does not match the KG topology of mission DoS/);
+  rejects(mutated((m) => {
+    const ms = JSON.parse(meta(m, 'pce.missions').value!);
+    ms[2].concepts.push({ name: 'extra', level: 2 });
+    meta(m, 'pce.missions').value = JSON.stringify(ms);
+  }), /gnn\.2\.concepts has shape \[9,64\], expected \[10,64\]/);
+  rejects(mutated((m) => { m.graph!.input = m.graph!.input!.filter((i) => i.name !== 'present'); }), /graph input present is missing/);
+  rejects(mutated((m) => {
+    const t = m.graph!.initializer!.find((x) => x.name === 'temporal.q.bias')!;
+    const raw = new Uint8Array(t.rawData!);
+    new DataView(raw.buffer).setFloat32(0, NaN, true);
+    t.rawData = raw;
+  }), /temporal\.q\.bias: element 0 is not finite/);
+  rejects(mutated((m) => {
+    m.graph!.node!.find((n) => n.opType === 'Elu')!.attribute!.find((a) => a.name === 'alpha')!.f = 0.5;
+  }), /alpha 0\.5/);
+});
+
+test('a calibration file that is not whole rows is refused', () => {
+  assert.throws(() => convertOnnx(original, { calibration: new Uint8Array(100) }), /not a whole number of 128-feature float32 rows/);
+});
+
+test('quantized weights and biases decode to the ONNX values within one step', () => {
+  const conv = convertOnnx(original, { calibration });
+  const blob = readBlob(conv.blob);
+  const t = new Map(blob.tensors.map((x) => [x.id, x.data]));
+  const m = conv.model;
+  const check = (w: { rows: number; cols: number; data: Float64Array }, b: Float64Array, op: number, l: number, sIn: number, sOut: number[]) => {
+    const W = t.get(tensorId(Role.W, op, 0, l))!, B = t.get(tensorId(Role.BIAS, op, 0, l))!;
+    const M = t.get(tensorId(Role.MULT, op, 0, l))!, S = t.get(tensorId(Role.SHIFT, op, 0, l))![0];
+    const stride = align16(w.cols);
+    let worst = 0;
+    for (let r = 0; r < w.rows; r++) {
+      // M = s_in·s_w/s_out·2^S recovers the row's weight scale.
+      const sw = (M[r] / 2 ** S) * sOut[r] / sIn;
+      for (let c = 0; c < w.cols; c++) {
+        const err = Math.abs(W[r * stride + c] * sw - w.data[r * w.cols + c]);
+        worst = Math.max(worst, err / sw);
+      }
+      const berr = Math.abs(B[r] * sIn * sw - b[r]) / (sIn * sw);
+      worst = Math.max(worst, berr);
+    }
+    // Half a step from rounding, plus the multiplier's own 2^-30 relative error.
+    assert.ok(worst <= 0.5 + 1e-3, `op ${op}.${l}: worst error ${worst} steps`);
+  };
+  const sc = conv.scales;
+  check(m.proj[0].w, m.proj[0].b, Op.PROJ, 0, sc.input, Array(128).fill(sc['proj.0']));
+  check(m.proj[1].w, m.proj[1].b, Op.PROJ, 1, sc['proj.0'], Array(128).fill(sc['proj.1']));
+  check(m.temporal.ff1.w, m.temporal.ff1.b, Op.FF1, 0, sc.ln1, Array(128).fill(sc.ff));
+  check(m.temporal.head.w, m.temporal.head.b, Op.HEAD, 0, sc.ln2, Array(4).fill(sc.logits));
+  // The fused sensor layer against W_gnn1 · W_head computed here.
+  const head = m.proj[2];
+  const rows = m.gnn.flatMap((g) => Array.from({ length: 8 }, (_, i) => Array.from({ length: 128 }, (_, c) => {
+    let acc = 0;
+    for (let e = 0; e < 64; e++) acc += g.lins[0].w.data[i * 64 + e] * head.w.data[e * 128 + c];
+    return acc;
+  })));
+  const biases = m.gnn.flatMap((g) => Array.from({ length: 8 }, (_, i) => {
+    let acc = g.lins[0].b[i];
+    for (let e = 0; e < 64; e++) acc += g.lins[0].w.data[i * 64 + e] * head.b[e];
+    return acc;
+  }));
+  const W = t.get(tensorId(Role.W, Op.PROJ, 0, 2))!, M = t.get(tensorId(Role.MULT, Op.PROJ, 0, 2))!;
+  const S = t.get(tensorId(Role.SHIFT, Op.PROJ, 0, 2))![0], B = t.get(tensorId(Role.BIAS, Op.PROJ, 0, 2))!;
+  const maxRow = rows.map((r) => Math.max(...r.map(Math.abs)) / 127);
+  rows.forEach((r, i) => {
+    const ratio = (M[i] / 2 ** S) / (sc['proj.1'] * maxRow[i]); // 1/s_out of this row's mission
+    r.forEach((v, c) => assert.ok(Math.abs(W[i * 128 + c] * maxRow[i] - v) <= 0.5 * maxRow[i] + 1e-9));
+    assert.ok(Math.abs(B[i] * sc['proj.1'] * maxRow[i] - biases[i]) <= 0.5 * sc['proj.1'] * maxRow[i] + 1e-9);
+    assert.ok(ratio > 0);
+  });
+});
+
+test('convert is deterministic', () => {
+  const a = convertOnnx(original, { calibration }).blob, b = convertOnnx(original, { calibration }).blob;
+  assert.equal(Buffer.from(a).equals(Buffer.from(b)), true);
+});
+
+test.run();
