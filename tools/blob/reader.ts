@@ -165,7 +165,7 @@ function readDirectory(bytes: Uint8Array, at: number, kind: number, expected: Ma
     if (off < recEnd) fail(`${where}: data offset ${off} lies inside the record table (ends at ${recEnd})`);
     const len = n * DTYPE_BYTES[dtype];
     if (off > bytes.length || len > bytes.length - off) fail(`${where}: data [${off}, +${len}) runs past the section's ${bytes.length} bytes`);
-    extents.push([off, off + len, where]);
+    if (len > 0) extents.push([off, off + len, where]); // an empty tensor overlaps nothing
     const copy = bytes.slice(off, off + len).buffer;
     out.push({ id, data: dtype === 1 ? new Int8Array(copy) : dtype === 2 ? new Int16Array(copy) : new Int32Array(copy) });
   }

@@ -1,0 +1,154 @@
+/**
+ * Lane helpers the v128 kernels share (no reference twin: each helper is the
+ * 4- or 2-lane form of a primitive in ../fixed.ts, and the kernel tests check
+ * every SIMD kernel against its reference on all of them).
+ */
+import { TABLE_U_MAX } from '../fixed';
+
+/** Rounding term 2^(S-1) in both i64 lanes. */
+@inline export function roundingTerm(S: i32): v128 {
+  return i64x2.splat(<i64>1 << <i64>(S - 1));
+}
+
+/** High words of two i64x2 as one i32x4: floor(v / 2^32) per lane. */
+@inline export function high64(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(lo, hi, 1, 3, 5, 7);
+}
+
+/**
+ * a·M + 2^(S-1) on the low (`lo`) or high two i32 lanes, as i64x2. With
+ * S >= 32 the shift of eq. (1) then needs no i64 shift (V8 emulates
+ * i64x2.shr_s on x64): floor(v / 2^S) = high word >> (S - 32), and the result
+ * always fits i32 (|v| < 2^63 so |v / 2^32| < 2^31), so clamp32 is a no-op.
+ */
+@inline function product(a: v128, M: v128, round: v128, low: bool): v128 {
+  return i64x2.add(low ? i64x2.extmul_low_i32x4_s(a, M) : i64x2.extmul_high_i32x4_s(a, M), round);
+}
+
+/**
+ * eq. (2) for four rows: rq(acc, M, S) with S in 31..62, as i32 lanes. For
+ * S = 31 the shifted i64 lies in [-2^31 + 1, 2^31]: keeping the low words is
+ * exact except for 2^31 (acc = M = -2^31), which wraps to -2^31 and is
+ * mapped to 2^31 - 1, the value clamp32 gives; -2^31 itself cannot occur.
+ */
+@inline export function rqGemv4(acc: v128, mult: v128, S: i32, round: v128): v128 {
+  const lo = product(acc, mult, round, true), hi = product(acc, mult, round, false);
+  if (S >= 32) return i32x4.shr_s(high64(lo, hi), S - 32);
+  const v = i32x4.shuffle(i64x2.shr_s(lo, S), i64x2.shr_s(hi, S), 0, 2, 4, 6);
+  return v128.xor(v, i32x4.eq(v, i32x4.splat(i32.MIN_VALUE)));
+}
+
+/** Saturates both i64 lanes to [lo, hi]. */
+@inline export function clamp64x2(v: v128, lo: i64, hi: i64): v128 {
+  const vlo = i64x2.splat(lo), vhi = i64x2.splat(hi);
+  v = v128.bitselect(vlo, v, i64x2.lt_s(v, vlo));
+  return v128.bitselect(vhi, v, i64x2.gt_s(v, vhi));
+}
+
+/** Low words of two i64x2 (values already in i32 range) as one i32x4. */
+@inline export function narrow64(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+/** eq. (1) on four i32 lanes, any S in 1..62: clamp32((a·M + 2^(S-1)) >> S) as i32x4. */
+@inline export function rq4(a: v128, M: v128, S: i32, round: v128): v128 {
+  const lo = product(a, M, round, true), hi = product(a, M, round, false);
+  if (S >= 32) return i32x4.shr_s(high64(lo, hi), S - 32);
+  return narrow64(
+    clamp64x2(i64x2.shr_s(lo, S), i32.MIN_VALUE, i32.MAX_VALUE),
+    clamp64x2(i64x2.shr_s(hi, S), i32.MIN_VALUE, i32.MAX_VALUE));
+}
+
+/**
+ * For S < 32: the input beyond which tableIndex(rq(a, M, S)) saturates,
+ * `cap` = min(ceil((U·2^S - 2^(S-1)) / M), 2^31 - 1) with U = 512·256, or 0
+ * when M <= 0 (then every a >= 0 maps to index 0). Computed once per call.
+ */
+export function indexCap(M: i32, S: i32): i32 {
+  if (M <= 0 || S >= 32) return 0;
+  const num = (<i64>TABLE_U_MAX << <i64>S) - (<i64>1 << <i64>(S - 1));
+  return <i32>min<i64>((num + <i64>M - 1) / <i64>M, i32.MAX_VALUE);
+}
+
+/**
+ * tableIndex(rq(a, M, S)) on four lanes whose a >= 0 (eqs. 9, 11, 17; other
+ * lanes get some in-range index). S >= 32: high word >> (S - 32), then one
+ * clamp does both clamps. S < 32: a is first limited to `cap` (indexCap),
+ * which changes no result but keeps a·M + 2^(S-1) below 2^(S+18), so the
+ * shift becomes a native left shift by 32 - S and a high-word pick.
+ */
+@inline export function rqIndex4(a: v128, M: v128, S: i32, round: v128, cap: v128): v128 {
+  if (S >= 32) {
+    return tableIndex4(i32x4.shr_s(high64(product(a, M, round, true), product(a, M, round, false)), S - 32));
+  }
+  const c = i32x4.min_s(a, cap);
+  const up = 32 - S;
+  return tableIndex4(high64(i64x2.shl(product(c, M, round, true), up), i64x2.shl(product(c, M, round, false), up)));
+}
+
+/** tableIndex() on four lanes: clamp to [0, 512·256]. */
+@inline export function tableIndex4(u: v128): v128 {
+  return i32x4.min_s(i32x4.max_s(u, i32x4.splat(0)), i32x4.splat(TABLE_U_MAX));
+}
+
+/** eq. (3) interpolation once both table entries of each lane are gathered. */
+@inline function interpolate4(a: v128, b: v128, u: v128): v128 {
+  const f = v128.and(u, i32x4.splat(255));
+  return i32x4.add(a, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(b, a), f), i32x4.splat(128)), 8));
+}
+
+/**
+ * lut32 (eq. 3, i32 table) on four lanes of tableIndex4() values. The gather
+ * is scalar (wasm has none) but fetches T[i] and T[i+1] with one 8-byte load
+ * per lane. At i = 512 that reads 4 bytes past the table, which are ignored
+ * (f = 0 there) and always exist: tables lie inside the 16-aligned blob,
+ * which the arena follows with more data.
+ */
+@inline export function lut32x4(T: usize, u: v128): v128 {
+  const addr = i32x4.add(i32x4.splat(<i32>T), i32x4.shl(i32x4.shr_s(u, 8), 2));
+  const v0 = v128.load64_lane(<usize>i32x4.extract_lane(addr, 1), v128.load64_zero(<usize>i32x4.extract_lane(addr, 0)), 1);
+  const v1 = v128.load64_lane(<usize>i32x4.extract_lane(addr, 3), v128.load64_zero(<usize>i32x4.extract_lane(addr, 2)), 1);
+  return interpolate4(i32x4.shuffle(v0, v1, 0, 2, 4, 6), i32x4.shuffle(v0, v1, 1, 3, 5, 7), u);
+}
+
+/** lut16 (eq. 3, i16 table) on four lanes: one 4-byte load per lane fetches T[i] and T[i+1] (see lut32x4). */
+@inline export function lut16x4(T: usize, u: v128): v128 {
+  const addr = i32x4.add(i32x4.splat(<i32>T), i32x4.shl(i32x4.shr_s(u, 8), 1));
+  let v = v128.load32_zero(<usize>i32x4.extract_lane(addr, 0));
+  v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 1), v, 1);
+  v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 2), v, 2);
+  v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 3), v, 3);
+  return interpolate4(i32x4.shr_s(i32x4.shl(v, 16), 16), i32x4.shr_s(v, 16), u);
+}
+
+/** expOf() on four lanes of gaps d >= 0: lut(EXP, tableIndex(rq(d, M, S))), eqs. (11), (17). */
+@inline export function exp4(d: v128, M: v128, S: i32, round: v128, cap: v128, T: usize): v128 {
+  return lut32x4(T, rqIndex4(d, M, S, round, cap));
+}
+
+/** Horizontal i32x4 sum (wrapping). */
+@inline export function hsum(a: v128): i32 {
+  a = i32x4.add(a, i32x4.shuffle(a, a, 2, 3, 0, 1));
+  return i32x4.extract_lane(i32x4.add(a, i32x4.shuffle(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** Horizontal i32x4 signed maximum. */
+@inline export function hmax(a: v128): i32 {
+  a = i32x4.max_s(a, i32x4.shuffle(a, a, 2, 3, 0, 1));
+  return i32x4.extract_lane(i32x4.max_s(a, i32x4.shuffle(a, a, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * (e · inv) >> 16 of eqs. (12), (17) on four lanes: 0 <= e <= 2^15 and
+ * inv <= 2^16, so the product is below 2^32 and an unsigned i32 shift is exact.
+ */
+@inline export function softmaxWeight4(e: v128, inv: v128): v128 {
+  return i32x4.shr_u(i32x4.mul(e, inv), 16);
+}
+
+/** Horizontal sums of four i32x4 accumulators: lane k = Σ lanes of a_k. */
+@inline export function sum4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t0 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
+  const t1 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+}

@@ -1,0 +1,297 @@
+/**
+ * The model at run time: state laid out once in the arena at init, and the
+ * per-packet pass (docs/fixed-point.md): projection (eq. 5), mission GNNs
+ * (eqs. 6-9), frame, streaming attention (eqs. 10-13), output projection,
+ * residuals, LayerNorms, feed-forward, head and probabilities (eqs. 14-17).
+ * Nothing here allocates after init; every pointer is computed once.
+ */
+import {
+  OP_ATTN_OUT, OP_FF1, OP_FF2, OP_GNN, OP_HEAD, OP_LN1, OP_LN2, OP_MISC, OP_QKV, ROLE_BIAS, ROLE_BN_BIAS,
+  ROLE_BN_MULT, ROLE_BN_SHIFT, ROLE_COL, ROLE_DX, ROLE_DY, ROLE_ELU_RQ, ROLE_ELU_TABLE, ROLE_EXP_TABLE, ROLE_LN_BIAS,
+  ROLE_LN_MULT, ROLE_LN_PARAMS, ROLE_MULT, ROLE_RMEAN, ROLE_ROW, ROLE_RQ, ROLE_SHIFT, ROLE_W, ROLE_XC, ROLE_YC,
+} from './blob/constants';
+import {
+  dA, dC, dD, dFF, dH, dHeadDim, dHeads, dK, dL, dM, dP, gemvCols, gemvIndex, gemvL, gemvM, gemvOp, gemvRows,
+  gemvShape, gemvTotal, nodeCount, outDim, tensorAt, tensorCount,
+} from './blob/validate';
+import { arenaAlloc } from './arena';
+import { GEMV_RECORD_BYTES, gemvRecord } from './kernels/gemv_common';
+import {
+  GNN_BN_BIAS, GNN_BN_MULT, GNN_BN_SHIFT, GNN_COL, GNN_DX, GNN_DX_COUNT, GNN_DY, GNN_DY_COUNT, GNN_ELU_MULT,
+  GNN_ELU_SHIFT, GNN_ELU_TABLE, GNN_GEMV, GNN_NODES, GNN_RECORD_BYTES, GNN_RMEAN, GNN_ROW, GNN_WIDTH, GNN_XC, GNN_YC,
+} from './kernels/gnn_common';
+import {
+  ATTN_EXP, ATTN_HEAD_DIM, ATTN_HEADS, ATTN_MULT, ATTN_RECORD_BYTES, ATTN_SCORES, ATTN_SHIFT, ATTN_SLOTS, ATTN_STRIDE,
+  ATTN_WEIGHTS,
+} from './kernels/attention_common';
+import { LN_BIAS, LN_EPS, LN_MULT, LN_RECORD_BYTES, LN_SCRATCH, LN_SHIFT, LN_WIDTH } from './kernels/layernorm_common';
+import { attention, gemv, gnn_aggregate, gnn_dense, layernorm, residual, softmax_probs } from './kernels/index';
+
+// ---- Records ----
+let gemvRecs: usize = 0; // GEMV_RECORD_BYTES per GEMV index (validate.ts gemvIndex)
+let qRec: usize = 0; //     QKV rows 0..D-1 (q alone, for recompute)
+let kvRec: usize = 0; //    QKV rows D..3D-1 (k and v, for the zero frame and recompute)
+let gnnRecs: usize = 0; //  GNN_RECORD_BYTES per (mission, layer), index m·L + l - 1
+let attnRec: usize = 0;
+let ln1Rec: usize = 0, ln2Rec: usize = 0;
+
+// ---- Buffers (i16 unless noted) ----
+export let inBuf: usize = 0; //    [ceil16(P)] quantized features, written by the host
+let projA: usize = 0, projB: usize = 0; // [max out_dim] projection ping-pong
+let yBuf: usize = 0, xA: usize = 0, xB: usize = 0; // [max N · H] GNN Y and X ping-pong
+export let frame: usize = 0; //    [D] f, the newest frame
+let qkv: usize = 0; //            [3D] q, k, v of the newest frame
+let kt: usize = 0, vt: usize = 0; //   [D][stride] streaming key and value rings (attention_common.ts)
+let kt2: usize = 0, vt2: usize = 0; // same, rebuilt by recompute
+let frames: usize = 0; //         [A][D] frame ring
+let kv0: usize = 0; //            [2D] k, v of the zero frame
+let kvTmp: usize = 0; //          [2D] recompute scratch
+let q2: usize = 0; //             [D] recompute q
+let att: usize = 0; //            [D] attention output o
+let tmpA: usize = 0, tmpR: usize = 0; // [D] GEMV output a, residual r
+let y1: usize = 0, y2: usize = 0; //   [D] LayerNorm outputs
+let hid: usize = 0; //            [FF] feed-forward hidden
+export let logits: usize = 0; //   [C]
+export let probs: usize = 0; //    i32[C] Q15
+export let acts: usize = 0; //     i32[concepts] concept activations, missions concatenated
+export let conceptTotal = 0;
+
+// ---- Scalars ----
+let FM = 0, FS = 0, F2M = 0, F2S = 0, PM = 0, PS = 0;
+let expTable: usize = 0;
+let slot = 0; // newest ring slot t
+let stride = 0; // ceil8(A)
+let log2H = 0;
+
+@inline function rec(g: i32): usize {
+  return gemvRecs + <usize>g * GEMV_RECORD_BYTES;
+}
+
+@inline function i16s(n: i32): usize {
+  return arenaAlloc(<usize>n << 1);
+}
+
+@inline function i32s(n: i32): usize {
+  return arenaAlloc(<usize>n << 2);
+}
+
+/** Fills the GEMV record of GEMV index g, optionally a slice of its rows. */
+function fillGemv(r: usize, g: i32, rowStart: i32, rowCount: i32): void {
+  gemvShape(g);
+  const op = gemvOp(), m = gemvM(), l = gemvL(), cols = gemvCols();
+  const sh = tensorAt(ROLE_SHIFT, op, m, l);
+  gemvRecord(r, tensorAt(ROLE_W, op, m, l), tensorAt(ROLE_BIAS, op, m, l), tensorAt(ROLE_MULT, op, m, l),
+    rowStart, rowCount, cols, (cols + 15) & ~15, load<i32>(sh), load<i32>(sh, 4));
+}
+
+/** Lays out all state for the validated blob. False if memory runs out. */
+export function buildModel(): bool {
+  const G = gemvTotal();
+  gemvRecs = arenaAlloc(<usize>G * GEMV_RECORD_BYTES);
+  qRec = arenaAlloc(GEMV_RECORD_BYTES);
+  kvRec = arenaAlloc(GEMV_RECORD_BYTES);
+  gnnRecs = arenaAlloc(<usize>(dM * dL) * GNN_RECORD_BYTES);
+  attnRec = arenaAlloc(ATTN_RECORD_BYTES);
+  ln1Rec = arenaAlloc(LN_RECORD_BYTES);
+  ln2Rec = arenaAlloc(LN_RECORD_BYTES);
+  if (!gemvRecs || !qRec || !kvRec || !gnnRecs || !attnRec || !ln1Rec || !ln2Rec) return false;
+  for (let g = 0; g < G; g++) {
+    gemvShape(g);
+    fillGemv(rec(g), g, 0, gemvRows());
+  }
+  const gQkv = gemvIndex(OP_QKV, 0, 0);
+  fillGemv(qRec, gQkv, 0, dD);
+  fillGemv(kvRec, gQkv, dD, 2 * dD);
+
+  let maxOut = 0;
+  for (let k = 0; k < dK; k++) maxOut = max(maxOut, outDim(k));
+  let maxN = 0;
+  conceptTotal = 0;
+  for (let m = 0; m < dM; m++) {
+    maxN = max(maxN, nodeCount(m));
+    conceptTotal += nodeCount(m) - 2;
+  }
+  log2H = 31 - <i32>clz(dH);
+  for (let m = 0; m < dM; m++) {
+    for (let l = 1; l <= dL; l++) {
+      const r = gnnRecs + <usize>(m * dL + l - 1) * GNN_RECORD_BYTES;
+      store<usize>(r, tensorAt(ROLE_YC, OP_GNN, m, l), GNN_YC);
+      store<usize>(r, tensorAt(ROLE_XC, OP_GNN, m, l), GNN_XC);
+      store<usize>(r, tensorAt(ROLE_BN_MULT, OP_GNN, m, l), GNN_BN_MULT);
+      store<usize>(r, tensorAt(ROLE_BN_BIAS, OP_GNN, m, l), GNN_BN_BIAS);
+      store<i32>(r, load<i32>(tensorAt(ROLE_BN_SHIFT, OP_GNN, m, l)), GNN_BN_SHIFT);
+      const elu = tensorAt(ROLE_ELU_RQ, OP_GNN, m, l);
+      store<i32>(r, load<i32>(elu), GNN_ELU_MULT);
+      store<i32>(r, load<i32>(elu, 4), GNN_ELU_SHIFT);
+      store<usize>(r, tensorAt(ROLE_ELU_TABLE, OP_GNN, m, l), GNN_ELU_TABLE);
+      store<usize>(r, tensorAt(ROLE_DY, OP_GNN, m, l), GNN_DY);
+      store<i32>(r, tensorCount(ROLE_DY, OP_GNN, m, l), GNN_DY_COUNT);
+      store<usize>(r, tensorAt(ROLE_DX, OP_GNN, m, l), GNN_DX);
+      store<i32>(r, tensorCount(ROLE_DX, OP_GNN, m, l), GNN_DX_COUNT);
+      store<usize>(r, tensorAt(ROLE_ROW, OP_GNN, m, l), GNN_ROW);
+      store<usize>(r, tensorAt(ROLE_COL, OP_GNN, m, l), GNN_COL);
+      store<usize>(r, tensorAt(ROLE_RMEAN, OP_GNN, m, l), GNN_RMEAN);
+      store<usize>(r, l >= 2 ? rec(gemvIndex(OP_GNN, m, l)) : 0, GNN_GEMV);
+      store<i32>(r, nodeCount(m), GNN_NODES);
+      store<i32>(r, dH, GNN_WIDTH);
+    }
+  }
+
+  const misc = tensorAt(ROLE_RQ, OP_MISC, 0, 0);
+  FM = load<i32>(misc, 8); FS = load<i32>(misc, 12);
+  F2M = load<i32>(misc, 16); F2S = load<i32>(misc, 20);
+  PM = load<i32>(misc, 24); PS = load<i32>(misc, 28);
+  expTable = tensorAt(ROLE_EXP_TABLE, OP_MISC, 0, 0);
+  stride = (dA + 7) & ~7;
+  store<i32>(attnRec, dHeads, ATTN_HEADS);
+  store<i32>(attnRec, dHeadDim, ATTN_HEAD_DIM);
+  store<i32>(attnRec, dA, ATTN_SLOTS);
+  store<i32>(attnRec, stride, ATTN_STRIDE);
+  store<i32>(attnRec, load<i32>(misc), ATTN_MULT);
+  store<i32>(attnRec, load<i32>(misc, 4), ATTN_SHIFT);
+  store<usize>(attnRec, expTable, ATTN_EXP);
+  const scores = i32s(stride), weights = i32s(stride);
+  store<usize>(attnRec, scores, ATTN_SCORES);
+  store<usize>(attnRec, weights, ATTN_WEIGHTS);
+  const lnScratch = i32s(dD);
+  fillLayerNorm(ln1Rec, OP_LN1, lnScratch);
+  fillLayerNorm(ln2Rec, OP_LN2, lnScratch);
+
+  inBuf = i16s((dP + 15) & ~15);
+  projA = i16s(maxOut); projB = i16s(maxOut);
+  yBuf = i16s(maxN * dH); xA = i16s(maxN * dH); xB = i16s(maxN * dH);
+  frame = i16s(dD);
+  qkv = i16s(3 * dD);
+  const ring = dD * stride;
+  kt = i16s(ring); vt = i16s(ring); kt2 = i16s(ring); vt2 = i16s(ring);
+  frames = i16s(dA * dD);
+  kv0 = i16s(2 * dD); kvTmp = i16s(2 * dD); q2 = i16s(dD);
+  att = i16s(dD); tmpA = i16s(dD); tmpR = i16s(dD); y1 = i16s(dD); y2 = i16s(dD);
+  hid = i16s(dFF);
+  logits = i16s(dC);
+  probs = i32s(dC);
+  acts = i32s(max(conceptTotal, 1));
+  if (!scores || !weights || !lnScratch || !inBuf || !projA || !projB || !yBuf || !xA || !xB || !frame || !qkv ||
+    !kt || !vt || !kt2 || !vt2 || !frames || !kv0 || !kvTmp || !q2 || !att || !tmpA || !tmpR || !y1 || !y2 || !hid ||
+    !logits || !probs || !acts) return false;
+  // eq. (10): k, v of the zero frame (`att` is still all zero here).
+  gemv(kvRec, att, kv0);
+  resetState();
+  return true;
+}
+
+function fillLayerNorm(r: usize, op: u32, scratch: usize): void {
+  const p = tensorAt(ROLE_LN_PARAMS, op, 0, 0);
+  store<usize>(r, tensorAt(ROLE_LN_MULT, op, 0, 0), LN_MULT);
+  store<usize>(r, tensorAt(ROLE_LN_BIAS, op, 0, 0), LN_BIAS);
+  store<i32>(r, load<i32>(p), LN_SHIFT);
+  store<i64>(r, load<i64>(p, 4), LN_EPS);
+  store<i32>(r, dD, LN_WIDTH);
+  store<usize>(r, scratch, LN_SCRATCH);
+}
+
+/** Writes lane values src[0..D) into column j of a transposed ring (attention_common.ts). */
+function scatter(src: usize, ring: usize, j: i32): void {
+  const rowBytes = <usize>stride << 1;
+  let p = ring + (<usize>j << 1);
+  for (let i = 0; i < dD; i++) {
+    store<i16>(p, load<i16>(src + (<usize>i << 1)));
+    p += rowBytes;
+  }
+}
+
+/** Window of zero frames (eq. 10): every slot holds k, v of the zero frame; outputs cleared. */
+export function resetState(): void {
+  for (let j = 0; j < dA; j++) {
+    scatter(kv0, kt, j);
+    scatter(kv0 + (<usize>dD << 1), vt, j);
+  }
+  memory.fill(frames, 0, <usize>(dA * dD) << 1);
+  memory.fill(frame, 0, <usize>dD << 1);
+  memory.fill(logits, 0, <usize>dC << 1);
+  memory.fill(probs, 0, <usize>dC << 2);
+  memory.fill(acts, 0, <usize>conceptTotal << 2);
+  slot = dA - 1;
+}
+
+/** Packet projection (eq. 5): returns the buffer with the fused last op's D outputs. */
+function project(): usize {
+  let x = inBuf, y = projA;
+  for (let k = 0; k < dK; k++) {
+    gemv(rec(k), x, y);
+    x = y;
+    y = y == projA ? projB : projA;
+  }
+  return x;
+}
+
+/** Mission GNNs (eqs. 6-9) from the sensor rows in `sensor`; writes the frame and the concept activations. */
+function missions(sensor: usize): void {
+  const rowBytes = <usize>dH << 1;
+  let act = acts;
+  for (let m = 0; m < dM; m++) {
+    const N = nodeCount(m), bytes = <usize>N * rowBytes;
+    let xPrev = xA, xCur = xB;
+    for (let l = 1; l <= dL; l++) {
+      const r = gnnRecs + <usize>(m * dL + l - 1) * GNN_RECORD_BYTES;
+      memory.copy(yBuf, load<usize>(r, GNN_YC), bytes);
+      memory.copy(xCur, load<usize>(r, GNN_XC), bytes);
+      if (l == 1) memory.copy(yBuf + <usize>(N - 2) * rowBytes, sensor + <usize>m * rowBytes, rowBytes);
+      else gnn_dense(r, xPrev, yBuf);
+      gnn_aggregate(r, yBuf, xCur);
+      const t = xPrev; xPrev = xCur; xCur = t;
+    }
+    memory.copy(frame + <usize>m * rowBytes, xPrev + <usize>(N - 1) * rowBytes, rowBytes);
+    for (let c = 0; c < N - 2; c++) {
+      const row = xPrev + <usize>c * rowBytes;
+      let s = 0;
+      for (let h = 0; h < dH; h++) s += <i32>load<i16>(row + (<usize>h << 1));
+      store<i32>(act, s >> log2H);
+      act += 4;
+    }
+  }
+}
+
+/** eqs. (14)-(17) after the attention output `att`, for the frame f; returns the decision. */
+function tail(f: usize): i32 {
+  gemv(rec(gemvIndex(OP_ATTN_OUT, 0, 0)), att, tmpA);
+  residual(f, FM, FS, tmpA, dD, tmpR);
+  layernorm(ln1Rec, tmpR, y1);
+  gemv(rec(gemvIndex(OP_FF1, 0, 0)), y1, hid);
+  gemv(rec(gemvIndex(OP_FF2, 0, 0)), hid, tmpA);
+  residual(y1, F2M, F2S, tmpA, dD, tmpR);
+  layernorm(ln2Rec, tmpR, y2);
+  gemv(rec(gemvIndex(OP_HEAD, 0, 0)), y2, logits);
+  return softmax_probs(logits, dC, PM, PS, expTable, probs);
+}
+
+/** One packet, streaming: only the newest frame's q, k, v are computed (eq. 10). */
+export function pushPacket(): i32 {
+  missions(project());
+  slot = slot + 1 == dA ? 0 : slot + 1;
+  const D2 = <usize>dD << 1;
+  memory.copy(frames + <usize>slot * D2, frame, D2);
+  gemv(rec(gemvIndex(OP_QKV, 0, 0)), frame, qkv);
+  scatter(qkv + D2, kt, slot);
+  scatter(qkv + (D2 << 1), vt, slot);
+  attention(attnRec, qkv, kt, vt, att);
+  return tail(frame);
+}
+
+/**
+ * The same decision from scratch: k and v of every slot recomputed from the
+ * frame ring into separate rings, q from the newest frame. Streaming state is
+ * left untouched, so push and recompute can be compared at every packet.
+ */
+export function recomputeWindow(): i32 {
+  const D2 = <usize>dD << 1;
+  for (let j = 0; j < dA; j++) {
+    gemv(kvRec, frames + <usize>j * D2, kvTmp);
+    scatter(kvTmp, kt2, j);
+    scatter(kvTmp + D2, vt2, j);
+  }
+  const f = frames + <usize>slot * D2;
+  gemv(qRec, f, q2);
+  attention(attnRec, q2, kt2, vt2, att);
+  return tail(f);
+}

@@ -1,0 +1,280 @@
+/**
+ * Host library for the Wasm engine (docs/engine-abi.md): loads
+ * build/packetclip.simd.wasm or build/packetclip.wasm with WebAssembly
+ * directly, places and validates the blob inside Wasm, quantizes float
+ * features on the host, and reads results from the engine's memory.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Dims } from '../tools/blob/layout.js';
+import { readBlob } from '../tools/blob/reader.js';
+
+/** Options of loadEngine(); every field is optional. */
+export interface EngineOptions {
+  /** true (default): the SIMD build `build/packetclip.simd.wasm`; false: the scalar build `build/packetclip.wasm`. */
+  simd?: boolean;
+}
+
+/** One decision. */
+export interface Result {
+  /** Class index: the first index of the largest logit. */
+  index: number;
+  /** Name of that class (from the blob). */
+  label: string;
+  /** C class probabilities (Q15 integers / 32768; they sum to ~1). */
+  probs: Float32Array;
+}
+
+export interface MissionInfo {
+  readonly name: string;
+  readonly concepts: readonly string[];
+}
+
+export interface EngineInfo {
+  /** Engine ABI version (pce_version). */
+  readonly version: number;
+  /** Which .wasm build runs. */
+  readonly build: 'simd' | 'scalar';
+  readonly dims: Readonly<Dims>;
+  readonly classes: readonly string[];
+  /** Per mission: its name and concept names, in the order of conceptActivations(). */
+  readonly concepts: readonly MissionInfo[];
+  /** Linear memory of the instance in bytes. */
+  readonly memoryBytes: number;
+}
+
+export interface Engine {
+  readonly info: EngineInfo;
+  /** Quantizes P float features (clamp16(round half away(x / input_scale))) and runs one packet. */
+  pushFeatures(features: ArrayLike<number>): Result;
+  /** Runs one packet of already-quantized features (Int16Array(P)); returns the class index. No allocation. */
+  pushQuantized(q: Int16Array): number;
+  /** Back to a window of zero frames. */
+  reset(): void;
+  /** Recomputes the current window from its stored frames (must equal the last push bit for bit). */
+  recompute(): Result;
+  /** The newest frame f in reals (int · frame_scale). */
+  frame(): Float32Array;
+  /** The newest frame f as the engine's int16. */
+  frameQ(): Int16Array;
+  /** Q15 probabilities of the last decision. */
+  probsQ15(): Int32Array;
+  /** int16 logits of the last decision. */
+  logitsQ(): Int16Array;
+  /** Concept activations of every mission, concatenated (reals: int · frame_scale). */
+  conceptActivations(): Float32Array;
+  /** The same as the engine's int32. */
+  conceptActivationsQ(): Int32Array;
+}
+
+/** A failure reported by the engine (init) or caused by bad host input. */
+export class EngineError extends Error {
+  /** Engine error code (docs/engine-abi.md), 0 for host-side input errors. */
+  readonly code: number;
+  /** Byte offset in the blob the engine points at, or -1. */
+  readonly offset: number;
+  constructor(message: string, code = 0, offset = -1) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+    this.offset = offset;
+  }
+}
+
+/** The raw exports of an engine instance (docs/engine-abi.md). */
+export interface EngineExports {
+  memory: WebAssembly.Memory;
+  pce_version(): number;
+  pce_blob_version(): number;
+  pce_blob_alloc(len: number): number;
+  pce_init(ptr: number, len: number): number;
+  pce_reset(): number;
+  pce_push(): number;
+  pce_recompute(): number;
+  pce_input_ptr(): number;
+  pce_probs_ptr(): number;
+  pce_logits_ptr(): number;
+  pce_frame_ptr(): number;
+  pce_concepts_ptr(): number;
+  pce_concept_count(): number;
+  pce_dim(i: number): number;
+  pce_error_message(code: number): number;
+  pce_error_offset(): number;
+  pce_error_tensor(): number;
+  pce_memory_bytes(): number;
+  pce_arena_bytes(): number;
+}
+
+/** Where a build lives: ../../build relative to dist/src/engine.js. */
+export function wasmUrl(simd: boolean): URL {
+  return new URL(simd ? '../../build/packetclip.simd.wasm' : '../../build/packetclip.wasm', import.meta.url);
+}
+
+const modules = new Map<boolean, Promise<WebAssembly.Module>>();
+
+/** Compiles a build once per process. */
+export function engineModule(simd: boolean): Promise<WebAssembly.Module> {
+  let m = modules.get(simd);
+  if (!m) {
+    m = readFile(wasmUrl(simd)).then((bytes) => WebAssembly.compile(bytes));
+    modules.set(simd, m);
+  }
+  return m;
+}
+
+/** A fresh engine instance (no blob loaded): the raw ABI, for tests and tools. */
+export async function instantiateEngine(simd: boolean): Promise<EngineExports> {
+  const instance = await WebAssembly.instantiate(await engineModule(simd), {});
+  return instance.exports as unknown as EngineExports;
+}
+
+/** The engine's message for an error code. */
+export function engineMessage(x: EngineExports, code: number): string {
+  const p = x.pce_error_message(code);
+  const n = new DataView(x.memory.buffer).getUint32(p, true);
+  return new TextDecoder().decode(new Uint8Array(x.memory.buffer, p + 4, n));
+}
+
+/**
+ * Copies a blob into a fresh-or-reused instance and runs pce_init; returns 0
+ * or the engine's error code (no exception, for tests that feed hostile files).
+ */
+export function initBlob(x: EngineExports, blob: Uint8Array): number {
+  const p = x.pce_blob_alloc(blob.length);
+  if (p === 0) return -1;
+  new Uint8Array(x.memory.buffer, p, blob.length).set(blob);
+  return x.pce_init(p, blob.length);
+}
+
+/** round half away from zero, exact for every double (no `+ 0.5` rounding error). */
+export function roundHalfAway(v: number): number {
+  const a = Math.abs(v);
+  let r = Math.floor(a);
+  if (a - r >= 0.5) r += 1;
+  return v < 0 ? -r : r;
+}
+
+/**
+ * The host-side input quantization (docs/fixed-point.md "Packet projection"):
+ * q = clamp16(round_half_away(x / s)), computed in double. Throws on a wrong
+ * length or a non-finite feature.
+ */
+export function quantizeFeatures(features: ArrayLike<number>, scale: number, out: Int16Array): void {
+  if (features.length !== out.length) {
+    throw new EngineError(`features: expected ${out.length} values (P), got ${features.length}`);
+  }
+  for (let i = 0; i < out.length; i++) {
+    const x = features[i];
+    if (!Number.isFinite(x)) throw new EngineError(`features[${i}] is ${x}: every feature must be a finite number`);
+    const q = roundHalfAway(x / scale);
+    out[i] = q > 32767 ? 32767 : q < -32768 ? -32768 : q;
+  }
+}
+
+class WasmEngine implements Engine {
+  readonly info: EngineInfo;
+  private readonly x: EngineExports;
+  private readonly input: Int16Array;
+  private readonly probsView: Int32Array;
+  private readonly logitsView: Int16Array;
+  private readonly frameView: Int16Array;
+  private readonly actsView: Int32Array;
+  private readonly inputScale: number;
+  private readonly frameScale: number;
+
+  constructor(x: EngineExports, info: EngineInfo) {
+    this.x = x;
+    this.info = info;
+    const d = info.dims;
+    // Memory only grows inside pce_blob_alloc / pce_init, so views taken now stay valid.
+    const buf = x.memory.buffer;
+    this.input = new Int16Array(buf, x.pce_input_ptr(), d.P);
+    this.probsView = new Int32Array(buf, x.pce_probs_ptr(), d.C);
+    this.logitsView = new Int16Array(buf, x.pce_logits_ptr(), d.C);
+    this.frameView = new Int16Array(buf, x.pce_frame_ptr(), d.D);
+    this.actsView = new Int32Array(buf, x.pce_concepts_ptr(), x.pce_concept_count());
+    this.inputScale = d.inputScale;
+    this.frameScale = d.frameScale;
+  }
+
+  private check(r: number): number {
+    if (r < 0) throw new EngineError(`engine: ${engineMessage(this.x, -r)}`, -r);
+    return r;
+  }
+
+  private result(index: number): Result {
+    const probs = new Float32Array(this.probsView.length);
+    for (let c = 0; c < probs.length; c++) probs[c] = this.probsView[c] / 32768;
+    return { index, label: this.info.classes[index], probs };
+  }
+
+  pushFeatures(features: ArrayLike<number>): Result {
+    quantizeFeatures(features, this.inputScale, this.input);
+    return this.result(this.check(this.x.pce_push()));
+  }
+
+  pushQuantized(q: Int16Array): number {
+    if (q.length !== this.input.length) throw new EngineError(`pushQuantized: expected ${this.input.length} values (P), got ${q.length}`);
+    this.input.set(q);
+    return this.check(this.x.pce_push());
+  }
+
+  reset(): void {
+    this.check(this.x.pce_reset());
+  }
+
+  recompute(): Result {
+    return this.result(this.check(this.x.pce_recompute()));
+  }
+
+  frame(): Float32Array {
+    return Float32Array.from(this.frameView, (v) => v * this.frameScale);
+  }
+
+  frameQ(): Int16Array {
+    return this.frameView.slice();
+  }
+
+  probsQ15(): Int32Array {
+    return this.probsView.slice();
+  }
+
+  logitsQ(): Int16Array {
+    return this.logitsView.slice();
+  }
+
+  conceptActivations(): Float32Array {
+    return Float32Array.from(this.actsView, (v) => v * this.frameScale);
+  }
+
+  conceptActivationsQ(): Int32Array {
+    return this.actsView.slice();
+  }
+}
+
+/**
+ * Loads a blob into a new engine instance. The engine validates the blob
+ * inside Wasm (a failure throws EngineError with the engine's message, code
+ * and byte offset); names and float scales then come from the TS reader.
+ */
+export async function loadEngine(blob: Uint8Array, options: EngineOptions = {}): Promise<Engine> {
+  const simd = options.simd ?? true;
+  const x = await instantiateEngine(simd);
+  const code = initBlob(x, blob);
+  if (code !== 0) {
+    if (code < 0) throw new EngineError(`engine: cannot place a ${blob.length}-byte blob in linear memory`);
+    const offset = x.pce_error_offset();
+    const tensor = x.pce_error_tensor();
+    const where = [offset >= 0 ? `byte ${offset}` : '', tensor ? `tensor id 0x${tensor.toString(16)}` : ''].filter(Boolean).join(', ');
+    throw new EngineError(`engine rejected the blob: ${engineMessage(x, code)} (code ${code}${where ? `, ${where}` : ''})`, code, offset);
+  }
+  const model = readBlob(blob);
+  const info: EngineInfo = {
+    version: x.pce_version(),
+    build: simd ? 'simd' : 'scalar',
+    dims: Object.freeze({ ...model.dims, outDims: [...model.dims.outDims], nodes: [...model.dims.nodes] }),
+    classes: Object.freeze([...model.names.classes]),
+    concepts: Object.freeze(model.names.missions.map((m) => Object.freeze({ name: m.name, concepts: Object.freeze([...m.concepts]) }))),
+    memoryBytes: x.pce_memory_bytes(),
+  };
+  return new WasmEngine(x, info);
+}
