@@ -5,11 +5,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { convertOnnx } from '../tools/convert/convert.js';
 import { formatReport, inspectBlob } from '../tools/inspect/inspect.js';
-import { parseArgs, stringFlag, type Parsed } from './args.js';
+import { formatVerify, verifyModel } from '../tools/verify/verify.js';
+import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
+import { loadEngine } from './engine.js';
+import { describeFlowCounters, writeFlowsCsv } from './flows/index.js';
 
 const USAGE = `usage:
   packetclip convert model.onnx -o model.pclip [--calibration features.f32]
-  packetclip inspect model.pclip [--json]`;
+  packetclip inspect model.pclip [--json]
+  packetclip flows capture.pcap --csv [-o flows.csv] [--idle-timeout SECONDS]
+  packetclip verify model.onnx [--windows N] [--seed S] [--calibration features.f32] [--inputs features.f32] [--json]`;
 
 type Command = (p: Parsed) => Promise<number>;
 
@@ -35,9 +40,37 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
   inspect: {
     values: [], switches: ['--json'],
     run: async (p) => {
-      const report = inspectBlob(readFileSync(one(p, 'blob file')));
-      console.log(p.flags.has('--json') ? JSON.stringify(report, null, 2) : formatReport(report));
+      const bytes = readFileSync(one(p, 'blob file'));
+      const report = inspectBlob(bytes);
+      // The engine itself says how much linear memory it needs for this blob.
+      const engine = await loadEngine(bytes, { simd: false });
+      const memoryBytes = engine.info.memoryBytes;
+      console.log(p.flags.has('--json') ? JSON.stringify({ ...report, engineMemoryBytes: memoryBytes }, null, 2) : formatReport(report, memoryBytes));
       return 0;
+    },
+  },
+  flows: {
+    values: ['-o', '--output', '--idle-timeout'], switches: ['--csv'],
+    run: async (p) => {
+      const input = one(p, 'capture file');
+      if (!p.flags.has('--csv')) throw new Error(`flows writes CSV only: pass --csv\n${USAGE}`);
+      const idle = stringFlag(p, '--idle-timeout');
+      const counters = await writeFlowsCsv(input, stringFlag(p, '-o') ?? stringFlag(p, '--output') ?? process.stdout,
+        { idleTimeoutSeconds: idle === undefined ? undefined : Number(idle) });
+      console.error(describeFlowCounters(counters));
+      return 0;
+    },
+  },
+  verify: {
+    values: ['--windows', '--seed', '--calibration', '--inputs'], switches: ['--json'],
+    run: async (p) => {
+      const cal = stringFlag(p, '--calibration'), inputs = stringFlag(p, '--inputs');
+      const r = await verifyModel(readFileSync(one(p, 'ONNX model')), {
+        windows: intFlag(p, '--windows', 2000, 1, 10_000_000), seed: intFlag(p, '--seed', 1, 0, 2 ** 31 - 1),
+        calibration: cal ? readFileSync(cal) : undefined, inputs: inputs ? readFileSync(inputs) : undefined,
+      });
+      console.log(p.flags.has('--json') ? JSON.stringify(r, null, 2) : formatVerify(r));
+      return r.simdEqualsScalar && r.streamingEqualsRecompute ? 0 : 1;
     },
   },
 };

@@ -4,7 +4,8 @@ import { loadContractModel, type ContractModel } from './onnx-model.js';
 import { quantize } from './quantize.js';
 import { rowsOf, syntheticStream } from './synthetic.js';
 
-export const DEFAULT_CALIBRATION = { packets: 1024, seed: 1 } as const;
+/** Without a calibration file: 8 seeded synthetic streams of 256 packets (8 prototype sets). */
+export const DEFAULT_CALIBRATION = { streams: 8, packetsPerStream: 256 } as const;
 
 export interface ConvertOptions {
   /** float32 LE [n, P] feature rows; default: DEFAULT_CALIBRATION synthetic packets. */
@@ -23,7 +24,7 @@ export function convertOnnx(onnxBytes: Uint8Array, opts: ConvertOptions = {}): C
   const P = model.dims.P;
   const rows = opts.calibration
     ? rowsOf(opts.calibration, P, 'calibration file')
-    : syntheticStream(P, DEFAULT_CALIBRATION.packets, DEFAULT_CALIBRATION.seed);
+    : Array.from({ length: DEFAULT_CALIBRATION.streams }, (_, s) => syntheticStream(P, DEFAULT_CALIBRATION.packetsPerStream, s + 1)).flat();
   const { blob, scales } = quantize(model, rows);
   return {
     blob: writeBlob(blob), model, scales,

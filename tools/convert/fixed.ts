@@ -4,7 +4,10 @@
  * The only place where floats turn into the integers the engine runs on.
  */
 import { align16 } from '../blob/constants.js';
+import { roundHalfAway } from '../../src/engine.js';
 import type { Matrix } from './onnx-model.js';
+
+export { roundHalfAway };
 
 export const I16_MAX = 32767;
 
@@ -15,7 +18,6 @@ export class QuantizeError extends Error {
   }
 }
 
-export const roundHalfAway = (v: number): number => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
 export const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
 export const q16 = (v: number, s: number): number => clamp(roundHalfAway(v / s), -32768, I16_MAX);
 
@@ -75,8 +77,12 @@ export interface QuantGemv { W: Int8Array; B: Int32Array; M: Int32Array; SHIFT: 
  * Quantizes one GEMV op (eq. 5): int8 rows padded to 16 bytes, int32 bias in
  * the accumulator's scale s_in·s_w[r], per-row multiplier with one shift.
  * `sOut[r]` must be >= minOutScale (callers raise their scales first).
+ * `meanIn`, the calibration mean of the op's input, enables bias correction.
  */
-export function quantGemv(w: Matrix, b: ArrayLike<number>, sIn: number, sOut: ArrayLike<number>, relu: boolean, what: string): QuantGemv {
+export function quantGemv(
+  w: Matrix, b: ArrayLike<number>, sIn: number, sOut: ArrayLike<number>, relu: boolean, what: string,
+  meanIn?: ArrayLike<number>,
+): QuantGemv {
   const stride = align16(w.cols);
   const sw = rowScales(w);
   const W = new Int8Array(w.rows * stride);
@@ -85,8 +91,15 @@ export function quantGemv(w: Matrix, b: ArrayLike<number>, sIn: number, sOut: Ar
   for (let r = 0; r < w.rows; r++) {
     // An all-zero row: any scale works; one that keeps the multiplier tiny.
     const s = sw[r] > 0 ? sw[r] : (1e-3 * sOut[r]) / sIn;
-    for (let c = 0; c < w.cols; c++) W[r * stride + c] = clamp(roundHalfAway(w.data[r * w.cols + c] / s), -127, 127);
-    B[r] = i32(b[r] / (sIn * s), `${what} bias row ${r}`);
+    // Bias correction: rounding the weights shifts the output's mean by
+    // (W - s·Wq)·E[x]; folding that into the bias removes the systematic part.
+    let bias = b[r];
+    for (let c = 0; c < w.cols; c++) {
+      const q = clamp(roundHalfAway(w.data[r * w.cols + c] / s), -127, 127);
+      W[r * stride + c] = q;
+      if (meanIn) bias += (w.data[r * w.cols + c] - q * s) * meanIn[c];
+    }
+    B[r] = i32(bias / (sIn * s), `${what} bias row ${r}`);
     mult[r] = (sIn * s) / sOut[r];
     if (mult[r] >= 1) throw new QuantizeError(`${what} row ${r}: multiplier ${mult[r]} >= 1 (output scale too small)`);
   }

@@ -112,7 +112,9 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
     fail('pce.classes must be a JSON array of at least 2 non-empty strings');
   }
   const window = positiveInt(Number(meta.get('pce.window')), 'pce.window');
-  const featureVersion = positiveInt(Number(meta.get('pce.feature_version')), 'pce.feature_version');
+  const fv = Number(meta.get('pce.feature_version'));
+  if (!meta.has('pce.feature_version') || !Number.isInteger(fv) || fv < 0) fail('pce.feature_version must be an integer >= 0 (0: features computed by the host)');
+  const featureVersion = fv;
   const d = metaJson(meta, 'pce.dims') as Record<string, unknown>;
   if (typeof d !== 'object' || d === null) fail('pce.dims must be a JSON object');
   const hidden = d.hidden;

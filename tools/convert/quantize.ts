@@ -18,16 +18,43 @@ import { packetForward, streamForward, type PacketTrace } from './float-model.js
 import { usedInEdges } from './kg.js';
 import type { ContractModel, Matrix } from './onnx-model.js';
 
+/**
+ * Calibrated ranges are widened by this factor: packets at run time are not
+ * the calibration packets, and clipping an activation costs far more than
+ * the one bit of an int16 that the headroom spends.
+ */
+const HEADROOM = 2;
+const calScale = (maxAbs: number): number => actScale(HEADROOM * maxAbs);
+
 /** Calibration maxima of |activation| for every quantized tensor. */
 interface Ranges {
   input: number;
   hidden: number[];
   /** [mission][layer]: max |y| over all nodes, max(z, 0) over all nodes. */
   y: number[][]; zPos: number[][];
+  /** [mission]: max |x| of the encoding node after the last layer (the frame). */
+  enc: number[];
   q: number; k: number; v: number; a: number; r1: number; y1: number; h: number; f2: number; r2: number; y2: number; logits: number;
+  /** Calibration means of every GEMV input (bias correction). */
+  inputs: { proj: Mean[]; gnn: Mean[][]; frame: Mean; att: Mean; y1: Mean; h: Mean; y2: Mean; };
 }
 
+/** Input scale of engine-computed features: x = v/255 is held as q = 128·v. */
+export const FEATURE_INPUT_SCALE = 1 / (255 * 128);
+
 export interface QuantizeResult { blob: BlobModel; scales: Record<string, number>; }
+
+/** Running mean of one GEMV input (bias correction). */
+class Mean {
+  private readonly sum: Float64Array;
+  private n = 0;
+  constructor(len: number) { this.sum = new Float64Array(len); }
+  add(x: ArrayLike<number>): void {
+    for (let i = 0; i < this.sum.length; i++) this.sum[i] += x[i];
+    this.n++;
+  }
+  get value(): Float64Array { return this.sum.map((v) => v / Math.max(this.n, 1)); }
+}
 
 const maxAbs = (x: ArrayLike<number>, prev = 0): number => {
   let m = prev;
@@ -40,18 +67,31 @@ export function usedEdgesOf(model: ContractModel): number[][][][] {
 }
 
 function calibrate(model: ContractModel, used: number[][][][], packets: Float64Array[]): Ranges {
-  const { M, L } = model.dims;
+  const { M, L, H, D, FF, P } = model.dims;
+  const inputs = {
+    proj: [P, ...model.dims.hidden].map((n) => new Mean(n)),
+    gnn: Array.from({ length: M }, () => Array.from({ length: L }, () => new Mean(H))),
+    frame: new Mean(D), att: new Mean(D), y1: new Mean(D), h: new Mean(FF), y2: new Mean(D),
+  };
   const r: Ranges = {
     input: 0, hidden: model.dims.hidden.map(() => 0),
     y: Array.from({ length: M }, () => new Array(L).fill(0)), zPos: Array.from({ length: M }, () => new Array(L).fill(0)),
+    enc: new Array(M).fill(0),
     q: 0, k: 0, v: 0, a: 0, r1: 0, y1: 0, h: 0, f2: 0, r2: 0, y2: 0, logits: 0,
+    inputs,
   };
   streamForward(model, used, packets, (p, t, i) => {
     r.input = maxAbs(packets[i], r.input);
     model.dims.hidden.forEach((_, k) => { r.hidden[k] = maxAbs(p.hidden[k], r.hidden[k]); });
+    inputs.proj[0].add(packets[i]);
+    p.hidden.slice(0, -1).forEach((h, k) => inputs.proj[k + 1].add(h));
+    inputs.frame.add(p.frame); inputs.att.add(t.att); inputs.y1.add(t.y1); inputs.h.add(t.h); inputs.y2.add(t.y2);
     p.missions.forEach((mt, m) => mt.layers.forEach((layer, l) => {
+      // Layer l's map reads x^(l-1): the previous layer's output of every node.
+      if (l > 0) for (const x of mt.layers[l - 1].x) inputs.gnn[m][l].add(x);
       for (const y of layer.y) r.y[m][l] = maxAbs(y, r.y[m][l]);
       for (const z of layer.z) for (const v of z) r.zPos[m][l] = Math.max(r.zPos[m][l], v);
+      if (l === L - 1) r.enc[m] = maxAbs(layer.x[layer.x.length - 1], r.enc[m]);
     }));
     r.q = maxAbs(t.q, r.q);
     for (const k of t.k) r.k = maxAbs(k, r.k);
@@ -105,13 +145,15 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
   const scales: Record<string, number> = {};
 
   // Packet projection: hidden layers with ReLU (eq. 5).
-  const sIn = actScale(r.input);
+  // Engine-computed features (version >= 1, docs/features.md) are integers
+  // v in 0..255 fed as q = 128·v: the input scale is fixed, not calibrated.
+  const sIn = model.featureVersion >= 1 ? FEATURE_INPUT_SCALE : calScale(r.input);
   scales.input = sIn;
   let s = sIn;
   d.hidden.forEach((_, k) => {
     const layer = model.proj[k];
-    const sOut = Math.max(actScale(r.hidden[k]), minOutScale(layer.w, s));
-    putGemv(quantGemv(layer.w, layer.b, s, new Array(layer.w.rows).fill(sOut), true, `proj.${k}`), Op.PROJ, 0, k);
+    const sOut = Math.max(calScale(r.hidden[k]), minOutScale(layer.w, s));
+    putGemv(quantGemv(layer.w, layer.b, s, new Array(layer.w.rows).fill(sOut), true, `proj.${k}`, r.inputs.proj[k].value), Op.PROJ, 0, k);
     scales[`proj.${k}`] = sOut;
     s = sOut;
   });
@@ -127,12 +169,14 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
   const sY: number[][] = Array.from({ length: d.M }, () => new Array(d.L + 1).fill(0));
   const sX: number[][] = Array.from({ length: d.M }, () => new Array(d.L + 1).fill(0));
   const minFused = minOutScale(fusedW, s);
-  for (let m = 0; m < d.M; m++) sY[m][1] = Math.max(actScale(r.y[m][0]), minFused);
+  for (let m = 0; m < d.M; m++) sY[m][1] = Math.max(calScale(r.y[m][0]), minFused);
   const fusedOut = Array.from({ length: d.M * d.H }, (_, i) => sY[Math.floor(i / d.H)][1]);
-  putGemv(quantGemv(fusedW, fusedB, s, fusedOut, false, 'proj.sensor'), Op.PROJ, 0, d.hidden.length);
+  putGemv(quantGemv(fusedW, fusedB, s, fusedOut, false, 'proj.sensor', r.inputs.proj[d.hidden.length].value), Op.PROJ, 0, d.hidden.length);
 
-  // Frame scale: shared by every mission's last layer (eq. 9), covering ELU's -1.
-  const sF = Math.max(...r.zPos.map((z) => actScale(Math.max(z[d.L - 1], 1))));
+  // Frame scale: shared by every mission's last layer (eq. 9), covering ELU's
+  // -1. Only the encoding node feeds the frame; concept nodes of the last
+  // layer (explanations only) may saturate in this scale.
+  const sF = Math.max(...r.enc.map((e) => calScale(Math.max(e, 1))));
   scales.frame = sF;
 
   // Packet-independent node values are the same in every trace: take them from one.
@@ -143,11 +187,11 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
     let dynPrev = new Set([sensor]);
     for (let l = 1; l <= d.L; l++) {
       const trace = reference.missions[m].layers[l - 1];
-      sX[m][l] = l === d.L ? sF : actScale(Math.max(r.zPos[m][l - 1], 1));
+      sX[m][l] = l === d.L ? sF : calScale(Math.max(r.zPos[m][l - 1], 1));
       if (l >= 2) {
         const lin = model.gnn[m].lins[l - 1];
-        sY[m][l] = Math.max(actScale(r.y[m][l - 1]), minOutScale(lin.w, sX[m][l - 1]));
-        putGemv(quantGemv(lin.w, lin.b, sX[m][l - 1], new Array(d.H).fill(sY[m][l]), false, `gnn.${m}.layer${l}`), Op.GNN, m, l);
+        sY[m][l] = Math.max(calScale(r.y[m][l - 1]), minOutScale(lin.w, sX[m][l - 1]));
+        putGemv(quantGemv(lin.w, lin.b, sX[m][l - 1], new Array(d.H).fill(sY[m][l]), false, `gnn.${m}.layer${l}`, r.inputs.gnn[m][l - 1].value), Op.GNN, m, l);
       }
       const inEdges = used[m][l - 1];
       const dynX = new Set<number>();
@@ -180,6 +224,8 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
       put(tensors, Role.BN_SHIFT, Op.GNN, m, l, Int32Array.of(BS));
       put(tensors, Role.ELU_RQ, Op.GNN, m, l, Int32Array.from(rqPair(sX[m][l] * ELU_STEPS_PER_UNIT * 256, 'ELU index')));
       put(tables, Role.ELU_TABLE, Op.GNN, m, l, eluTable(sX[m][l]));
+      scales[`gnn.${m}.layer${l}.y`] = sY[m][l];
+      scales[`gnn.${m}.layer${l}.x`] = sX[m][l];
       dynPrev = dynX;
     }
   });
@@ -189,18 +235,18 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
   const qkvW = stackRows([t.q.w, t.k.w, t.v.w]);
   const qkvB = [...t.q.b, ...t.k.b, ...t.v.b];
   const minQkv = minOutScale(qkvW, sF);
-  const sQ = Math.max(actScale(r.q), minQkv), sK = Math.max(actScale(r.k), minQkv), sV = Math.max(actScale(r.v), minQkv);
-  putGemv(quantGemv(qkvW, qkvB, sF, [...Array(D).fill(sQ), ...Array(D).fill(sK), ...Array(D).fill(sV)], false, 'qkv'), Op.QKV);
-  const sR1 = Math.max(actScale(Math.max(r.r1, r.a)), sF, minOutScale(t.o.w, sV));
-  putGemv(quantGemv(t.o.w, t.o.b, sV, Array(D).fill(sR1), false, 'attn_out'), Op.ATTN_OUT);
-  const sLn1 = actScale(r.y1);
-  const sH = Math.max(actScale(r.h), minOutScale(t.ff1.w, sLn1));
-  putGemv(quantGemv(t.ff1.w, t.ff1.b, sLn1, Array(d.FF).fill(sH), true, 'ff1'), Op.FF1);
-  const sR2 = Math.max(actScale(Math.max(r.r2, r.f2)), sLn1, minOutScale(t.ff2.w, sH));
-  putGemv(quantGemv(t.ff2.w, t.ff2.b, sH, Array(D).fill(sR2), false, 'ff2'), Op.FF2);
-  const sLn2 = actScale(r.y2);
-  const sL = Math.max(actScale(r.logits), minOutScale(t.head.w, sLn2));
-  putGemv(quantGemv(t.head.w, t.head.b, sLn2, Array(d.C).fill(sL), false, 'head'), Op.HEAD);
+  const sQ = Math.max(calScale(r.q), minQkv), sK = Math.max(calScale(r.k), minQkv), sV = Math.max(calScale(r.v), minQkv);
+  putGemv(quantGemv(qkvW, qkvB, sF, [...Array(D).fill(sQ), ...Array(D).fill(sK), ...Array(D).fill(sV)], false, 'qkv', r.inputs.frame.value), Op.QKV);
+  const sR1 = Math.max(calScale(Math.max(r.r1, r.a)), sF, minOutScale(t.o.w, sV));
+  putGemv(quantGemv(t.o.w, t.o.b, sV, Array(D).fill(sR1), false, 'attn_out', r.inputs.att.value), Op.ATTN_OUT);
+  const sLn1 = calScale(r.y1);
+  const sH = Math.max(calScale(r.h), minOutScale(t.ff1.w, sLn1));
+  putGemv(quantGemv(t.ff1.w, t.ff1.b, sLn1, Array(d.FF).fill(sH), true, 'ff1', r.inputs.y1.value), Op.FF1);
+  const sR2 = Math.max(calScale(Math.max(r.r2, r.f2)), sLn1, minOutScale(t.ff2.w, sH));
+  putGemv(quantGemv(t.ff2.w, t.ff2.b, sH, Array(D).fill(sR2), false, 'ff2', r.inputs.h.value), Op.FF2);
+  const sLn2 = calScale(r.y2);
+  const sL = Math.max(calScale(r.logits), minOutScale(t.head.w, sLn2));
+  putGemv(quantGemv(t.head.w, t.head.b, sLn2, Array(d.C).fill(sL), false, 'head', r.inputs.y2.value), Op.HEAD);
   const putNorm = (op: number, n: typeof t.norm1, sR: number, sOut: number, what: string) => {
     const mult = Array.from(n.gamma, (g) => (g * Math.sqrt(D)) / (2 ** 31 * sOut));
     const GS = chooseShift(mult, 1, what);
