@@ -2,18 +2,22 @@
  * `packetclip` command line. Each command is a small function over the
  * library; errors become one clear line on stderr and exit code 1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { convertOnnx } from '../tools/convert/convert.js';
 import { formatReport, inspectBlob } from '../tools/inspect/inspect.js';
 import { formatVerify, verifyModel } from '../tools/verify/verify.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadEngine } from './engine.js';
+import { describeFeatures, writeFeatures } from './features/index.js';
 import { describeFlowCounters, writeFlowsCsv } from './flows/index.js';
+import { runCapture } from './run/index.js';
 
 const USAGE = `usage:
   packetclip convert model.onnx -o model.pclip [--calibration features.f32]
   packetclip inspect model.pclip [--json]
   packetclip flows capture.pcap --csv [-o flows.csv] [--idle-timeout SECONDS]
+  packetclip features capture.pcap -o feats.bin [--labels capture.labels.tsv] [--labels-out feats.labels.tsv] [--scalar]
+  packetclip run [--model model.pclip] capture.pcap [--format jsonl] [-o out.jsonl] [--explain] [--scalar]
   packetclip verify model.onnx [--windows N] [--seed S] [--calibration features.f32] [--inputs features.f32] [--json]`;
 
 type Command = (p: Parsed) => Promise<number>;
@@ -58,6 +62,41 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
       const counters = await writeFlowsCsv(input, stringFlag(p, '-o') ?? stringFlag(p, '--output') ?? process.stdout,
         { idleTimeoutSeconds: idle === undefined ? undefined : Number(idle) });
       console.error(describeFlowCounters(counters));
+      return 0;
+    },
+  },
+  features: {
+    values: ['-o', '--output', '--labels', '--labels-out'], switches: ['--scalar'],
+    run: async (p) => {
+      const input = one(p, 'capture file');
+      const out = stringFlag(p, '-o') ?? stringFlag(p, '--output');
+      if (!out) throw new Error(`features needs -o <feats.bin> (a binary file, docs/features-file.md)\n${USAGE}`);
+      const r = await writeFeatures(input, out, {
+        labels: stringFlag(p, '--labels'), labelsOut: stringFlag(p, '--labels-out'), simd: !p.flags.has('--scalar'),
+      });
+      console.error(describeFeatures(out, r));
+      return 0;
+    },
+  },
+  run: {
+    values: ['--model', '--format', '-o', '--output'], switches: ['--explain', '--scalar'],
+    run: async (p) => {
+      const input = one(p, 'capture file');
+      const format = stringFlag(p, '--format') ?? 'jsonl';
+      if (format !== 'jsonl') throw new Error(`run: unknown --format ${JSON.stringify(format)}; jsonl is the one format (docs/run-format.md)`);
+      const path = stringFlag(p, '-o') ?? stringFlag(p, '--output');
+      const out = path ? createWriteStream(path) : process.stdout;
+      const r = await runCapture(input, out, {
+        model: stringFlag(p, '--model'), explain: p.flags.has('--explain'), simd: !p.flags.has('--scalar'),
+        onNote: (note) => console.error(`packetclip run: ${note}`),
+      });
+      if (path) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      const errs = r.decodeErrors ? `, ${r.decodeErrors} with a decode error` : '';
+      if (r.captureError) {
+        console.error(`packetclip run: ${input}: ${r.captureError.message}; the ${r.packets} packets before it were classified${errs}`);
+        return 1;
+      }
+      console.error(`packetclip run: ${r.packets} packets classified${errs}`);
       return 0;
     },
   },

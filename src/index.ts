@@ -6,3 +6,8 @@ export {
   EngineError, engineMessage, initBlob, instantiateEngine, loadEngine, quantizeFeatures, wasmUrl,
   type Engine, type EngineExports, type EngineInfo, type EngineOptions, type MissionInfo, type Result,
 } from './engine.js';
+export {
+  createFeatureExtractor, FEATURE_COUNT, PACKET_STATUS, packetStatusText, readFeaturesFile, writeFeatures,
+  type FeatureExtractor, type FeatureExtractorOptions, type FeaturesFile, type WriteFeaturesOptions, type WriteFeaturesResult,
+} from './features/index.js';
+export { chooseModel, runCapture, type RunOptions, type RunSummary } from './run/index.js';

@@ -75,8 +75,12 @@ export const PCE_ERR_NAME_PAST_END = 60;
 export const PCE_ERR_NAME_LENGTH = 61;
 export const PCE_ERR_NAME_UTF8 = 62;
 export const PCE_ERR_NAMES_TRAILING = 63;
+// Packet input (assembly/features, docs/features.md).
+export const PCE_ERR_FEATURE_VERSION = 64;
+export const PCE_ERR_FEATURE_WIDTH = 65;
+export const PCE_ERR_PACKET_LENGTH = 66;
 /** One past the largest code. */
-export const PCE_ERR_COUNT = 64;
+export const PCE_ERR_COUNT = 67;
 
 /** Where the last error was found: byte offset in the blob (-1 if none) and tensor id (0 if none). */
 export let errorOffset: i32 = -1;
@@ -161,6 +165,9 @@ export function errorText(code: i32): string {
     case PCE_ERR_NAME_LENGTH: return 'name length outside 1..255';
     case PCE_ERR_NAME_UTF8: return 'name is not valid UTF-8';
     case PCE_ERR_NAMES_TRAILING: return 'trailing bytes after the last name';
+    case PCE_ERR_FEATURE_VERSION: return 'packet input refused: blob feature_version (DIMS word 11) is not 1';
+    case PCE_ERR_FEATURE_WIDTH: return 'packet input refused: blob P is not 128 (feature version 1)';
+    case PCE_ERR_PACKET_LENGTH: return 'packet longer than pce_packet_capacity()';
     default: return 'unknown error code';
   }
 }

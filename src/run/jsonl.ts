@@ -1,0 +1,55 @@
+/**
+ * Lines of `packetclip run --format jsonl` (docs/run-format.md, version 1).
+ * Written by hand rather than JSON.stringify so that `ts` is exact to the
+ * microsecond and probabilities have a fixed precision.
+ */
+import type { ConceptDelta } from './explain.js';
+
+export const RUN_FORMAT_VERSION = 1;
+
+/** Seconds with exactly six decimals, exact for any safe-integer µs count. */
+export function formatSeconds(tsMicros: number): string {
+  const sign = tsMicros < 0 ? '-' : '';
+  const a = Math.abs(tsMicros);
+  const frac = a % 1_000_000;
+  return `${sign}${(a - frac) / 1_000_000}.${String(frac).padStart(6, '0')}`;
+}
+
+/** A probability or a delta rounded to 6 decimals (as a JSON number). */
+export function round6(x: number): string {
+  const r = Math.round(x * 1e6) / 1e6;
+  return String(Object.is(r, -0) ? 0 : r);
+}
+
+export interface DecisionLine {
+  i: number;
+  tsMicros: number;
+  label: string;
+  probs: Float32Array;
+  /** Decode status and its words, when the packet did not decode fully. */
+  status?: number;
+  error?: string;
+  concepts?: readonly ConceptDelta[];
+}
+
+/** Quoted class names, computed once per run. */
+export function quoteNames(names: readonly string[]): string[] {
+  return names.map((n) => JSON.stringify(n));
+}
+
+/** One decision line (without the newline). `quoted` = quoteNames(classes). */
+export function formatDecision(d: DecisionLine, quoted: readonly string[]): string {
+  let probs = '';
+  for (let c = 0; c < quoted.length; c++) probs += `${c ? ',' : ''}${quoted[c]}:${round6(d.probs[c]!)}`;
+  let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)},"label":${JSON.stringify(d.label)},"probs":{${probs}}`;
+  if (d.error !== undefined) s += `,"status":${d.status},"error":${JSON.stringify(d.error)}`;
+  if (d.concepts) {
+    s += `,"concepts":[${d.concepts.map((c) => `{"mission":${JSON.stringify(c.mission)},"concept":${JSON.stringify(c.concept)},"delta":${round6(c.delta)}}`).join(',')}]`;
+  }
+  return `${s}}`;
+}
+
+/** The last line after a capture fault: what went wrong, where, and how many packets came before it. */
+export function formatCaptureError(message: string, offset: number, packets: number): string {
+  return `{"error":${JSON.stringify(message)},"offset":${offset},"packets":${packets}}`;
+}
