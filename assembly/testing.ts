@@ -7,6 +7,7 @@
 import { clamp32, isqrt, lut16, lut32, rq, tableIndex } from './kernels/fixed';
 import { lnBits, lnInverse } from './kernels/layernorm_common';
 import { crc32, utf8Valid } from './blob/validate';
+import { indexCap, roundingTerm, rqIndex4 } from './kernels/simd/lanes';
 
 export {
   attention, gemv, gnn_aggregate, gnn_dense, layernorm, lut_i16, lut_i32, requant_gemv, residual, softmax_probs,
@@ -51,6 +52,15 @@ export function t_lut32(T: usize, u: i32): i32 {
 /** eq. (3) after tableIndex(), i16 table. */
 export function t_lut16(T: usize, u: i32): i32 {
   return lut16(T, tableIndex(u));
+}
+
+/**
+ * tableIndex(rq(a, M, S)) for a >= 0 (eqs. 9, 11, 17): the SIMD build's lane
+ * form (rqIndex4 with its indexCap clamp), the scalar build's reference form.
+ */
+export function t_rq_index(a: i32, M: i32, S: i32): i32 {
+  if (!ASC_FEATURE_SIMD) return tableIndex(rq(a, M, S));
+  return i32x4.extract_lane(rqIndex4(i32x4.splat(a), i32x4.splat(M), S, roundingTerm(S), i32x4.splat(indexCap(M, S))), 0);
 }
 
 /** eq. (4). */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Dims } from '../tools/blob/layout.js';
 import { readBlob } from '../tools/blob/reader.js';
+import { PacketInput } from './features/packet-input.js';
 
 /** Options of loadEngine(); every field is optional. */
 export interface EngineOptions {
@@ -48,6 +49,24 @@ export interface Engine {
   pushFeatures(features: ArrayLike<number>): Result;
   /** Runs one packet of already-quantized features (Int16Array(P)); returns the class index. No allocation. */
   pushQuantized(q: Int16Array): number;
+  /**
+   * Decodes one captured frame inside the engine (docs/features.md), computes
+   * its 128 features and runs the model on q = 128 · v. `tsMicros`: capture
+   * time in µs (a safe integer); `linkType`: LINKTYPE_* of the capture;
+   * `origLen`: length on the wire (default bytes.length). Frames longer than
+   * the engine's 65,664-byte buffer are cut to it. Throws EngineError when the
+   * blob's feature_version is not 1 or P is not 128.
+   */
+  pushPacket(bytes: Uint8Array, tsMicros: number, linkType: number, origLen?: number): Result;
+  /**
+   * The same decoding, features only (no model run): u8[128] into `out`, or a
+   * new array. Shares the per-address state with pushPacket (one packet stream).
+   */
+  extractFeatures(bytes: Uint8Array, tsMicros: number, linkType: number, origLen?: number, out?: Uint8Array): Uint8Array;
+  /** Features (u8[128]) of the last packet given to pushPacket or extractFeatures. */
+  packetFeatures(): Uint8Array;
+  /** Decode status of the last packet: 0 ok, else see PACKET_STATUS (docs/features.md, "Decode status"). */
+  packetStatus(): number;
   /** Back to a window of zero frames. */
   reset(): void;
   /** Recomputes the current window from its stored frames (must equal the last push bit for bit). */
@@ -95,6 +114,7 @@ export interface EngineExports {
   pce_logits_ptr(): number;
   pce_frame_ptr(): number;
   pce_concepts_ptr(): number;
+  pce_explain(): number;
   pce_concept_count(): number;
   pce_dim(i: number): number;
   pce_error_message(code: number): number;
@@ -102,6 +122,13 @@ export interface EngineExports {
   pce_error_tensor(): number;
   pce_memory_bytes(): number;
   pce_arena_bytes(): number;
+  pce_packet_buf_ptr(): number;
+  pce_packet_capacity(): number;
+  pce_feature_version(): number;
+  pce_features_ptr(): number;
+  pce_packet_status(): number;
+  pce_extract(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
+  pce_push_packet(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
 }
 
 /** Where a build lives: ../../build relative to dist/src/engine.js. */
@@ -174,6 +201,7 @@ class WasmEngine implements Engine {
   readonly info: EngineInfo;
   private readonly x: EngineExports;
   private readonly input: Int16Array;
+  private readonly packets: PacketInput;
   private readonly probsView: Int32Array;
   private readonly logitsView: Int16Array;
   private readonly frameView: Int16Array;
@@ -193,6 +221,7 @@ class WasmEngine implements Engine {
     this.frameView = new Int16Array(buf, x.pce_frame_ptr(), d.D);
     this.actsView = new Int32Array(buf, x.pce_concepts_ptr(), x.pce_concept_count());
     this.inputScale = d.inputScale;
+    this.packets = new PacketInput(x);
     this.frameScale = d.frameScale;
   }
 
@@ -243,10 +272,29 @@ class WasmEngine implements Engine {
   }
 
   conceptActivations(): Float32Array {
+    this.check(this.x.pce_explain()); // computed on demand (docs/engine-abi.md)
     return Float32Array.from(this.actsView, (v) => v * this.frameScale);
   }
 
+  pushPacket(bytes: Uint8Array, tsMicros: number, linkType: number, origLen?: number): Result {
+    return this.result(this.check(this.packets.push(bytes, tsMicros, linkType, origLen)));
+  }
+
+  extractFeatures(bytes: Uint8Array, tsMicros: number, linkType: number, origLen?: number, out?: Uint8Array): Uint8Array {
+    this.check(this.packets.extract(bytes, tsMicros, linkType, origLen));
+    return this.packets.features(out);
+  }
+
+  packetFeatures(): Uint8Array {
+    return this.packets.features();
+  }
+
+  packetStatus(): number {
+    return this.x.pce_packet_status();
+  }
+
   conceptActivationsQ(): Int32Array {
+    this.check(this.x.pce_explain());
     return this.actsView.slice();
   }
 }

@@ -87,7 +87,7 @@ test('random models: SIMD == scalar == reference, streaming == recompute at ever
   assert.ok(decisions.size > models, 'decisions vary within models');
 });
 
-test('the default model shape: SIMD == scalar == reference, linear memory <= 256 KiB', () => {
+test('the default model shape: SIMD == scalar == reference, linear memory <= 256 KiB (packet-feature state included)', () => {
   const rng = new Lcg(42);
   const { model, blob } = randomBlob(rng, { dims: DEFAULT_DIMS });
   assert.is(initBlob(simd, blob), 0);
@@ -127,6 +127,37 @@ test('reset: back to zero frames; re-init on one instance equals a fresh instanc
     assert.is(push(simd, q), push(fresh, q));
     assert.equal(outputs(simd, two.model.dims), outputs(fresh, two.model.dims));
   }
+});
+
+test('concept activations on demand: read after several unread pushes, after recompute, after reset', () => {
+  const rng = new Lcg(47);
+  for (let t = 0; t < 12; t++) {
+    const { model, blob } = randomBlob(rng, { hostile: t % 3 === 2 });
+    const d = model.dims;
+    const concepts = d.nodes.reduce((a, n) => a + n - 2, 0);
+    for (const x of [simd, scalar]) {
+      assert.is(initBlob(x, blob), 0);
+      const ref = new ReferenceModel(model);
+      const acts = () => Array.from(new Int32Array(x.memory.buffer, x.pce_concepts_ptr(), concepts));
+      assert.equal(acts(), new Array(concepts).fill(0), 'zero after init');
+      for (let p = 0; p < 25; p++) {
+        const q = packet(rng, d.P);
+        assert.is(push(x, q), ref.push(q));
+        if (p % 4 !== 3) continue; // three pushes nobody reads, then one that is read
+        if (p % 8 === 7) assert.ok(x.pce_recompute() >= 0); // leaves the activations as the push set them
+        assert.is(x.pce_explain(), 0);
+        assert.equal(Array.from(new Int32Array(x.memory.buffer, x.pce_concepts_ptr(), concepts)), ref.acts, `model ${t} packet ${p}`);
+        assert.equal(acts(), ref.acts, 'a second read gives the same');
+      }
+      push(x, packet(rng, d.P)); // pushed, never read
+      assert.is(x.pce_reset(), 0);
+      assert.equal(acts(), new Array(concepts).fill(0), 'reset clears them, even if the last push was never read');
+    }
+  }
+  const x = simd;
+  assert.is(initBlob(x, new Uint8Array(3)), 4); // TOO_SHORT: uninitialised again
+  assert.is(x.pce_explain(), -PCE_ERR_NOT_INITIALISED);
+  assert.is(x.pce_concepts_ptr(), 0);
 });
 
 test('raw ABI: uninitialised engine, failed init, bad pointers, messages', async () => {

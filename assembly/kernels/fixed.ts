@@ -64,13 +64,10 @@ export function isqrt(v: u64): u64 {
   if (v == 0) return 0;
   let res: u64 = 0;
   let bit: u64 = <u64>1 << <u64>((63 - <i32>clz(v)) & ~1); // the largest power of 4 <= v
-  while (bit != 0) {
-    if (v >= res + bit) {
-      v -= res + bit;
-      res = (res >> 1) + bit;
-    } else {
-      res >>= 1;
-    }
+  while (bit != 0) { // branch-free: the comparison depends on the data, a branch would mispredict often
+    const t = res + bit, ge = v >= t;
+    v = select<u64>(v - t, v, ge);
+    res = select<u64>((res >> 1) + bit, res >> 1, ge);
     bit >>= 2;
   }
   return res;

@@ -23,6 +23,7 @@ export interface KernelExports {
   t_clamp32(v: bigint): number;
   t_lut32(T: number, u: number): number;
   t_lut16(T: number, u: number): number;
+  t_rq_index(a: number, M: number, S: number): number;
   t_isqrt(v: bigint): bigint;
   t_ln_inverse(V: bigint, eps: bigint): bigint;
   t_ln_bits(): number;

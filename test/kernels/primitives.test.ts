@@ -85,6 +85,29 @@ test('lut (eq. 3): both tables, every u of interest, against the definition', ()
   });
 });
 
+test('table index tableIndex(rq(a, M, S)), a >= 0: the SIMD lane form (indexCap clamp) == BigInt, every shift', () => {
+  const rng = new Lcg(25);
+  const as = edgeI32(rng, 200).filter((a) => a >= 0);
+  const ms = [...edgeI32(rng, 40), 1 << 30, (1 << 30) + 1, 1919825134, 1077666564];
+  let n = 0;
+  for (const M of ms) {
+    for (let S = 1; S <= 62; S++) {
+      // Around the exact saturation threshold ceil((2^17·2^S - 2^(S-1)) / M), where the clamp matters.
+      const extra: number[] = [];
+      if (M > 0) {
+        const t = Number(((1n << BigInt(17 + S)) - (1n << BigInt(S - 1)) + BigInt(M) - 1n) / BigInt(M));
+        for (const d of [-2, -1, 0, 1, 2, 1000]) if (t + d >= 0 && t + d <= 2147483647) extra.push(t + d);
+      }
+      for (const a of [...as.filter((_, i) => (i + S) % 7 === 0), ...extra]) {
+        const want = tableIndex(rq(a, M, S));
+        for (const k of builds) assert.is(k.t_rq_index(a, M, S), want, `tableIndex(rq(${a}, ${M}, ${S}))`);
+        n++;
+      }
+    }
+  }
+  assert.ok(n >= 20000, `${n} cases`);
+});
+
 test('isqrt (eq. 4): floor(sqrt(v)) exactly for 0 <= v < 2^63', () => {
   const rng = new Lcg(23);
   const vs: bigint[] = [0n, 1n, 2n, 3n, 4n, (1n << 63n) - 1n];

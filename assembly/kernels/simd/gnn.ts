@@ -2,9 +2,9 @@
  * Mission-GNN message, aggregate, BatchNorm and ELU (eqs. 7-9), v128 form;
  * same entry point as ../gnn.ts and bit-identical to it. H = 8 i16 lanes are
  * exactly one v128 per node row, so one edge costs one load and two widening
- * adds; wider H runs in 8-lane chunks. The ELU table gather runs only when a
- * lane is negative. For H = 8 the dense step of eq. (6) keeps W_l in eight
- * registers across all DY nodes instead of one GEMV call per node.
+ * adds; wider H runs in 8-lane chunks. The ELU table gathers run only when a
+ * lane of the chunk is negative. For H = 8 the dense step of eq. (6) keeps W_l
+ * in eight registers across all DY nodes instead of one GEMV call per node.
  */
 import {
   GNN_BN_BIAS, GNN_BN_MULT, GNN_BN_SHIFT, GNN_COL, GNN_DX, GNN_DX_COUNT, GNN_ELU_MULT, GNN_ELU_SHIFT,
@@ -12,6 +12,7 @@ import {
 } from '../gnn_common';
 import { GEMV_BIAS, GEMV_MULT, GEMV_RELU, GEMV_SHIFT, GEMV_W } from '../gemv_common';
 import * as ref from '../gnn';
+import { Q15 } from '../../blob/constants';
 import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from './lanes';
 
 /**
@@ -24,14 +25,23 @@ import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from '.
   return i32x4.add(i32x4.mul(sh, R), i32x4.shr_s(i32x4.add(i32x4.mul(sl, R), i32x4.splat(1 << 14)), 15));
 }
 
-/** elu(z) of eq. (9) on four lanes, before the final clamp16 of the z >= 0 lanes. */
-@inline function elu4(z: v128, EM: v128, ES: i32, roundE: v128, cap: v128, T: usize): v128 {
-  if (i32x4.bitmask(z) == 0) return z; // no lane negative
-  const neg = i32x4.shr_s(z, 31);
-  let nz = i32x4.neg(z); // -z; the one wrap, -(-2^31), becomes 2^31 - 1 as clamp32 gives
-  nz = v128.xor(nz, i32x4.eq(nz, i32x4.splat(i32.MIN_VALUE)));
-  const t = lut16x4(T, rqIndex4(nz, EM, ES, roundE, cap));
-  return v128.bitselect(t, z, neg);
+/** -z on four lanes; the one wrap, -(-2^31), becomes 2^31 - 1 as clamp32 gives. */
+@inline function negz4(z: v128): v128 {
+  const nz = i32x4.neg(z);
+  return v128.xor(nz, i32x4.eq(nz, i32x4.splat(i32.MIN_VALUE)));
+}
+
+/**
+ * elu(z) of eq. (9) on eight lanes (two i32x4), saturated to i16 (the
+ * clamp16 of the z >= 0 lanes). Both halves in one block, so their table
+ * gathers overlap and the constants are materialised once.
+ */
+@inline function elu8(z0: v128, z1: v128, EM: v128, ES: i32, roundE: v128, cap: v128, T: usize): v128 {
+  if ((i32x4.bitmask(z0) | i32x4.bitmask(z1)) == 0) return i16x8.narrow_i32x4_s(z0, z1); // no lane negative
+  const t0 = lut16x4(T, rqIndex4(negz4(z0), EM, ES, roundE, cap));
+  const t1 = lut16x4(T, rqIndex4(negz4(z1), EM, ES, roundE, cap));
+  const x0 = v128.bitselect(t0, z0, i32x4.shr_s(z0, 31)), x1 = v128.bitselect(t1, z1, i32x4.shr_s(z1, 31));
+  return i16x8.narrow_i32x4_s(x0, x1);
 }
 
 /** Same contract as ../gnn.ts gnn_aggregate. */
@@ -46,22 +56,29 @@ export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {
   const rowBytes = <usize>H << 1;
   for (let i = 0; i < nDx; i++) {
     const v = <usize>load<i32>(dx + (<usize>i << 2));
-    const R = i32x4.splat(load<i32>(rmean + (<usize>i << 2)));
+    const Rs = load<i32>(rmean + (<usize>i << 2)), R = i32x4.splat(Rs);
     const e0 = load<i32>(row + (<usize>i << 2)), e1 = load<i32>(row + (<usize>i << 2), 4);
+    // One edge with R = 2^15: (y·2^15 + 2^14) >> 15 = y, the mean is the row itself.
+    const single = e1 - e0 == 1 && Rs == <i32>Q15;
     for (let c: usize = 0; c < rowBytes; c += 16) {
-      let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
-      for (let e = e0; e < e1; e++) {
-        const yu = v128.load(Y + <usize>load<i32>(col + (<usize>e << 2)) * rowBytes + c);
-        s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(yu));
-        s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(yu));
+      let mean: v128;
+      if (single) {
+        mean = v128.load(Y + <usize>load<i32>(col + (<usize>e0 << 2)) * rowBytes + c);
+      } else {
+        let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
+        for (let e = e0; e < e1; e++) {
+          const yu = v128.load(Y + <usize>load<i32>(col + (<usize>e << 2)) * rowBytes + c);
+          s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(yu));
+          s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(yu));
+        }
+        mean = i16x8.narrow_i32x4_s(mean4(s0, R), mean4(s1, R));
       }
-      const mean = i16x8.narrow_i32x4_s(mean4(s0, R), mean4(s1, R));
       const yv = v128.load(Y + v * rowBytes + c);
       const p0 = i32x4.extmul_low_i16x8_s(yv, mean), p1 = i32x4.extmul_high_i16x8_s(yv, mean);
       const cw = c << 1; // byte offset of lane c/2 in the i32 BN vectors
       const z0 = i32x4.add(rq4(p0, v128.load(bm + cw), BS, roundB), v128.load(bb + cw));
       const z1 = i32x4.add(rq4(p1, v128.load(bm + cw, 16), BS, roundB), v128.load(bb + cw, 16));
-      v128.store(X + v * rowBytes + c, i16x8.narrow_i32x4_s(elu4(z0, EM, ES, roundE, cap, T), elu4(z1, EM, ES, roundE, cap, T)));
+      v128.store(X + v * rowBytes + c, elu8(z0, z1, EM, ES, roundE, cap, T));
     }
   }
 }

@@ -60,21 +60,23 @@ import { TABLE_U_MAX } from '../fixed';
 }
 
 /**
- * For S < 32: the input beyond which tableIndex(rq(a, M, S)) saturates,
- * `cap` = min(ceil((U·2^S - 2^(S-1)) / M), 2^31 - 1) with U = 512·256, or 0
- * when M <= 0 (then every a >= 0 maps to index 0). Computed once per call.
+ * For S < 32: an input `cap` beyond which tableIndex(rq(a, M, S)) saturates:
+ * with U = 512·256 and b the bit length of M (M < 2^b), the exact threshold
+ * ceil((U·2^S - 2^(S-1)) / M) is at most U·2^S / 2^(b-1) = 2^(18+S-b), so
+ * cap = 2^clamp(18+S-b, 0, 31) (2^31 read as 2^31 - 1) is at or past it,
+ * without a division. 0 when M <= 0 (then every a >= 0 maps to index 0).
  */
 export function indexCap(M: i32, S: i32): i32 {
   if (M <= 0 || S >= 32) return 0;
-  const num = (<i64>TABLE_U_MAX << <i64>S) - (<i64>1 << <i64>(S - 1));
-  return <i32>min<i64>((num + <i64>M - 1) / <i64>M, i32.MAX_VALUE);
+  const e = max(18 + S - (32 - <i32>clz(M)), 0);
+  return e >= 31 ? i32.MAX_VALUE : 1 << e;
 }
 
 /**
  * tableIndex(rq(a, M, S)) on four lanes whose a >= 0 (eqs. 9, 11, 17; other
  * lanes get some in-range index). S >= 32: high word >> (S - 32), then one
  * clamp does both clamps. S < 32: a is first limited to `cap` (indexCap),
- * which changes no result but keeps a·M + 2^(S-1) below 2^(S+18), so the
+ * which changes no result but keeps a·M + 2^(S-1) below 2^(S+19), so the
  * shift becomes a native left shift by 32 - S and a high-word pick.
  */
 @inline export function rqIndex4(a: v128, M: v128, S: i32, round: v128, cap: v128): v128 {

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `prepare` hook: build unless the outputs are newer than every source.
+// npm runs `prepare` after `npm ci` and again when `npx packetclip` links
+// this directory as a package; the second build would redo identical work.
+import { execSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js'];
+const sources = ['assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json'];
+
+function newest(p) {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(p).map((n) => newest(join(p, n))));
+}
+
+let fresh;
+try {
+  const built = Math.min(...outputs.map((o) => statSync(join(root, o)).mtimeMs));
+  fresh = built > Math.max(...sources.map((s) => newest(join(root, s))));
+} catch {
+  fresh = false;
+}
+if (!fresh) execSync('npm run build', { cwd: root, stdio: 'inherit' });
