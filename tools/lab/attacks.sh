@@ -7,7 +7,9 @@
 # attack_run ID FINE ATTACKERS TARGET PARAMS   (ATTACKERS: a,b,c)
 
 # Tools run with cwd and HOME in the scratch area: hydra writes
-# hydra.restore to its cwd, ncrack ~/.ncrack/restore.*.
+# hydra.restore to its cwd, medusa and nmap nothing; ncrack writes a restore
+# file when stopped by timeout, under the passwd home directory unless given
+# --save (attack_dictionary does).
 _tool() {
   local h=$1; shift
   ( cd "$LAB_WORK/toolhome" && HOME="$LAB_WORK/toolhome" lab_in "$h" "$@" )
@@ -129,7 +131,8 @@ attack_dictionary() { # Dictionary Attack: hydra / medusa / ncrack, one service
     medusa/ssh|medusa/ftp)
       _tool "$1" timeout "$A_limit" medusa -f -h "$ip" -U "$users" -P "$pw" -t "$A_threads" -M "$A_service" ;;
     ncrack/mqtt)
-      _tool "$1" timeout "$A_limit" ncrack -f -U "$users" -P "$pw" -g "cd=$A_delay,CL=$A_conns" "mqtt://$ip:1883" ;;
+      _tool "$1" timeout "$A_limit" ncrack -f --save "$LAB_WORK/toolhome/ncrack.restore" \
+        -U "$users" -P "$pw" -g "cd=$A_delay,CL=$A_conns" "mqtt://$ip:1883" ;;
     *) lab_die "no dictionary runner for $A_tool/$A_service" ;;
   esac
   rc=$?

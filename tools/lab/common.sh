@@ -12,7 +12,7 @@ lab_now()  { date +%s.%6N; }
 # Namespace of lab host NAME. LAB_NS_PREFIX is unique per run (contains the
 # orchestrator's PID), so two runs on one machine never share a namespace.
 lab_ns()   { printf '%s%s' "$LAB_NS_PREFIX" "$1"; }
-lab_in()   { local h=$1; shift; ip netns exec "$(lab_ns "$h")" "$LAB_DIR/in_host.sh" "$@"; }
+lab_in()   { local h=$1; shift; ip netns exec "$(lab_ns "$h")" /bin/sh "$LAB_DIR/in_host.sh" "$@"; }
 
 # Parameters travel as "key=value key=value" strings (values never contain
 # spaces). lab_params PREFIX "STRING" defines ${PREFIX}key for each pair.

@@ -15,7 +15,7 @@ usage: lab.sh --out DIR [--seed N] [--scale small|full]
 
   --out DIR     output directory (created; must be empty if it exists)
   --seed N      integer >= 0 choosing addresses, devices, attacks (default 1)
-  --scale S     small (default; about 7 minutes) or full (about 20 minutes)
+  --scale S     small (default; about 6 minutes) or full (about 16 minutes)
 
 Needs root. Writes DIR/capture.pcap, DIR/capture.labels.tsv (format:
 docs/labels-format.md), DIR/attacks.tsv, DIR/plan/, DIR/logs/.

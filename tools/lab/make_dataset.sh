@@ -25,7 +25,7 @@ for entry in $SPLITS; do
   split=${entry%%:*} seed=${entry#*:}
   run=$SCRATCH/seed$seed
   start=$(date +%s)
-  "$LAB_DIR/lab.sh" --out "$run" --seed "$seed" --scale small || lab_die "lab run for seed $seed failed"
+  bash "$LAB_DIR/lab.sh" --out "$run" --seed "$seed" --scale small || lab_die "lab run for seed $seed failed"
   lab_log "seed $seed took $(( $(date +%s) - start )) s"
   dest=$DATA/$split/seed$seed
   mkdir -p "$dest"
