@@ -163,6 +163,9 @@ def main() -> None:
             zero_shot[heads] = {**res, "curve": curve}
             if heads == "both":
                 packet_side, text_side = p, t
+        validation_packet, validation_text, _, _ = pretrain([load_lab("train")], text_encoder, dims,
+                                            PretrainConfig(pairs_per_class=args.pairs_per_class,
+                                                           steps=args.pretrain_steps, only_capture=0), log=log)
         baselines = baselines.get()
 
     concepts = concept_embeddings(kgs, text_encoder, text_side)
@@ -170,7 +173,8 @@ def main() -> None:
     base = {"kgs": kgs, "concepts": concepts, "encoder": packet_side.enc.state_dict(), "cfg": cfg,
             "scales": TIME_SCALES, "seeds": (0, 1), "fraction": 1.0}
     jobs = [dict(base, name="shipped"),
-            dict(base, name="validation", seeds=(0,)),
+            dict(base, name="validation", seeds=(0,), encoder=validation_packet.enc.state_dict(),
+                 concepts=concept_embeddings(kgs, text_encoder, validation_text)),
             dict(base, name="no-time-augmentation", scales=(1.0,), evaluate_float=True)]
     jobs += [dict(base, name=f"fraction-{f:.2f}", fraction=f) for f in FRACTIONS]
     log(f"GNN training: {len(jobs)} runs of {cfg.steps} steps, two at a time")

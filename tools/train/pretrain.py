@@ -48,6 +48,7 @@ class PretrainConfig:
     lr: float = 1e-3
     norm_weight: float = 0.1
     seed: int = 0
+    only_capture: Optional[int] = None   # train on the pairs of views[0][k] only (validation runs)
 
 
 class PacketSide(nn.Module):
@@ -79,8 +80,8 @@ def sample_pairs(views: Sequence[Sequence[Capture]], per_class: int, rng: np.ran
     of views[0], with their descriptions. The other views are the same
     captures with their timing scaled (dataset.load_capture time_scale): the
     same packets, so they share the description. Returns (features u8
-    [views, n, P], texts, fine)."""
-    rows, texts, fine = [], [], []
+    [views, n, P], texts, fine, index of the capture of each pair)."""
+    rows, texts, fine, owner = [], [], [], []
     for k, c in enumerate(views[0]):
         take = []
         for cls in FINE:
@@ -92,7 +93,8 @@ def sample_pairs(views: Sequence[Sequence[Capture]], per_class: int, rng: np.ran
         texts += describe_packets(cols, c.flows, list(c.fine[take]), kgs=committed_kgs(), rng=int(rng.integers(1 << 31)))
         rows.append(np.stack([view[k].X[take] for view in views]))
         fine += list(c.fine[take])
-    return np.concatenate(rows, axis=1), texts, np.array(fine)
+        owner += [k] * len(take)
+    return np.concatenate(rows, axis=1), texts, np.array(fine), np.array(owner)
 
 
 @lru_cache(maxsize=None)
@@ -151,7 +153,13 @@ def pretrain(views: Sequence[Sequence[Capture]], text_encoder, dims, cfg: Pretra
     Returns (packet side, text side, zero-shot result on eval_set or None, curve)."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    X, texts, fine = sample_pairs(views, cfg.pairs_per_class, rng)
+    X, texts, fine, owner = sample_pairs(views, cfg.pairs_per_class, rng)
+    if cfg.only_capture is not None:
+        # The same sample (so the same cached text embeddings), restricted to
+        # one capture: the encoder of the validation run must not have seen
+        # the validation capture.
+        keep = owner == cfg.only_capture
+        X, texts, fine = X[:, keep], [t for t, k in zip(texts, keep) if k], fine[keep]
     log(f"pretrain[{cfg.heads}]: {len(texts)} description pairs, encoding with the frozen text encoder")
     T = torch.from_numpy(text_encoder.encode(texts))
     Xf = torch.from_numpy(X.astype(np.float32) / 255)

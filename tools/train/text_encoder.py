@@ -18,6 +18,7 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")   # never reach for a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the pipeline forks training workers after encoding
 
 WIDTH = 384  # MiniLM-L6 sentence embedding width
 
