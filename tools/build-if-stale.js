@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js'];
-const sources = ['assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json'];
+const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip'];
+const sources = ['assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json', 'models'];
 
 function newest(p) {
   const st = statSync(p);
