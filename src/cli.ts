@@ -13,12 +13,12 @@ import { describeFlowCounters, writeFlowsCsv } from './flows/index.js';
 import { runCapture } from './run/index.js';
 
 const USAGE = `usage:
-  packetclip convert model.onnx -o model.pclip [--calibration features.f32]
+  packetclip convert model.onnx -o model.pclip [--calibration feats.bin|features.f32]
   packetclip inspect model.pclip [--json]
   packetclip flows capture.pcap --csv [-o flows.csv] [--idle-timeout SECONDS]
   packetclip features capture.pcap -o feats.bin [--labels capture.labels.tsv] [--labels-out feats.labels.tsv] [--scalar]
   packetclip run [--model model.pclip] capture.pcap [--format jsonl] [-o out.jsonl] [--explain] [--scalar]
-  packetclip verify model.onnx [--windows N] [--seed S] [--calibration features.f32] [--inputs features.f32] [--json]`;
+  packetclip verify model.onnx [--windows N] [--seed S] [--calibration feats.bin|features.f32] [--inputs features.f32] [--json]`;
 
 type Command = (p: Parsed) => Promise<number>;
 

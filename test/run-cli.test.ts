@@ -8,14 +8,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { convertOnnx } from '../tools/convert/convert.js';
 import { readFileSync } from 'node:fs';
-import { FIXTURE_CALIBRATION_PATH, FIXTURE_ONNX_PATH, formatSeconds, runCapture } from '../src/run/index.js';
+import { formatSeconds, runCapture, SHIPPED_MODEL_PATH } from '../src/run/index.js';
+import { fixturePath } from './support/fixture.js';
 import { ETH, ether, ipv4, LINK, tcp, TCP_FLAGS, udp } from './helpers/frames.js';
 import { packetclip, realCaptures, TextSink } from './helpers/cli.js';
 import { classicPcap } from './fixtures/pcap/synthesize.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'pce-run-'));
 const model = join(dir, 'fixture.pclip');
-await writeFile(model, convertOnnx(readFileSync(FIXTURE_ONNX_PATH), { calibration: readFileSync(FIXTURE_CALIBRATION_PATH) }).blob);
+await writeFile(model, convertOnnx(readFileSync(fixturePath('fixture.onnx')), { calibration: readFileSync(fixturePath('fixture.inputs.f32')) }).blob);
 const CLASSES = ['Benign', 'DoS', 'Reconnaissance', 'Brute Force'];
 
 interface Line { i?: number; ts?: number; label?: string; probs?: Record<string, number>; error?: string; status?: number; offset?: number; packets?: number; concepts?: { mission: string; concept: string; delta: number }[] }
@@ -115,13 +116,13 @@ test('run: the real command with the default model says which one on stderr; bad
   const r = await packetclip(['run', path, '--format', 'jsonl']);
   assert.is(r.code, 0, r.stderr);
   assert.is(parseLines(r.stdout).length, 10);
-  assert.match(r.stderr, /parity fixture .*RANDOM weights/);
+  assert.match(r.stderr, /packetclip-edge\.pclip \(the shipped model\)/);
   const f = await packetclip(['run', path, '--format', 'csv']);
   assert.is(f.code, 1);
   assert.match(f.stderr, /unknown --format "csv"/);
   const o = join(dir, 'out.jsonl');
-  assert.is((await packetclip(['run', '--model', model, path, '-o', o])).code, 0);
-  assert.is(readFileSync(o, 'utf8'), r.stdout, 'the default model is the fixture as converted here; -o writes the same lines');
+  assert.is((await packetclip(['run', '--model', SHIPPED_MODEL_PATH, path, '-o', o])).code, 0);
+  assert.is(readFileSync(o, 'utf8'), r.stdout, 'the default model is the shipped blob; -o writes the same lines');
 });
 
 test('formatSeconds: exact microseconds, negative times', () => {

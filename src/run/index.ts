@@ -2,7 +2,7 @@
  * `packetclip run`: per-packet classification of a capture as JSON lines.
  * Format: docs/run-format.md.
  */
-export { chooseModel, FIXTURE_CALIBRATION_PATH, FIXTURE_ONNX_PATH, SHIPPED_MODEL_PATH, type ModelChoice } from './default-model.js';
+export { chooseModel, SHIPPED_MODEL_PATH, type ModelChoice } from './default-model.js';
 export { BENIGN, ConceptExplainer, EXPLAIN_TOP, type ConceptDelta } from './explain.js';
 export { formatCaptureError, formatDecision, formatSeconds, RUN_FORMAT_VERSION, type DecisionLine } from './jsonl.js';
 export { runCapture, type RunOptions, type RunSummary } from './run-capture.js';

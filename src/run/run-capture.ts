@@ -15,7 +15,7 @@ import { formatCaptureError, formatDecision, quoteNames } from './jsonl.js';
 
 /** Options of runCapture(); every field is optional. */
 export interface RunOptions {
-  /** Blob path; default: chooseModel() (shipped model, else the fixture). */
+  /** Blob path; default: chooseModel() (the shipped model). */
   model?: string;
   /** Add top concepts to non-Benign decisions (default false). */
   explain?: boolean;

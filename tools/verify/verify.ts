@@ -13,7 +13,7 @@ import { loadEngine } from '../../src/engine.js';
 export interface VerifyOptions {
   windows?: number;
   seed?: number;
-  /** float32 LE [n, P] feature rows for the converter's calibration. */
+  /** Calibration packets for the converter: a features file or float32 LE [n, P] rows. */
   calibration?: Uint8Array;
   /** float32 LE [n, P] feature rows that the random streams are drawn from; default synthetic packets. */
   inputs?: Uint8Array;
