@@ -156,8 +156,8 @@ they explain the choices above.
   a model with lab test mAUC 0.957 (engine 0.956) and real captures pooled
   0.931. Its weak class was DoS (0.868): the test capture's UDP flood, a
   variant the training captures do not have, was scored as Reconnaissance
-  (the 0.1x/10x timing copies make a fast UDP sweep and a UDP flood look
-  alike). The data-scarcity runs above (0.952 to 0.980) show the same
+  (plausibly because the 0.1x/10x timing copies make a fast UDP sweep and
+  a UDP flood look alike). The data-scarcity runs above (0.952 to 0.980) show the same
   spread: the 0.97 lab target is met by the shipped model, not by every
   initialisation.
 - Debian's torch links the reference BLAS unless OpenBLAS is installed, and
