@@ -16,8 +16,8 @@
  * the same bits, and prints the before/after ratios.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { convertOnnx } from '../tools/convert/convert.js';
-import { syntheticStream } from '../tools/convert/synthetic.js';
+import { convertOnnx } from '../src/convert/convert.js';
+import { syntheticStream } from '../src/convert/synthetic.js';
 import { initBlob, loadEngine, quantizeFeatures, type EngineExports } from '../src/engine.js';
 
 const root = new URL('../../', import.meta.url);

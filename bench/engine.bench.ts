@@ -13,9 +13,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { convertOnnx } from '../tools/convert/convert.js';
-import { syntheticStream } from '../tools/convert/synthetic.js';
-import { inspectBlob } from '../tools/inspect/inspect.js';
+import { convertOnnx } from '../src/convert/convert.js';
+import { syntheticStream } from '../src/convert/synthetic.js';
+import { inspectBlob } from '../src/inspect/inspect.js';
 import { loadEngine, quantizeFeatures, type Engine } from '../src/engine.js';
 import { gemvPeak } from './gemv-peak.js';
 

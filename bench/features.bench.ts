@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { convertOnnx } from '../tools/convert/convert.js';
+import { convertOnnx } from '../src/convert/convert.js';
 import { loadEngine } from '../src/engine.js';
 import { createFeatureExtractor } from '../src/features/index.js';
 import { parseCaptureBytes, type Packet } from '../src/pcap/index.js';

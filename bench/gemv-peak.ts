@@ -4,7 +4,7 @@
  * MACs per push / time per push is what the SIMD GEMV sustains in this run.
  */
 import { loadEngine } from '../src/engine.js';
-import { inspectBlob } from '../tools/inspect/inspect.js';
+import { inspectBlob } from '../src/inspect/inspect.js';
 import { randomBlob } from '../test/helpers/random-blob.js';
 import { Lcg } from '../test/helpers/rng.js';
 

@@ -3,9 +3,9 @@
  * library; errors become one clear line on stderr and exit code 1.
  */
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { convertOnnx } from '../tools/convert/convert.js';
-import { formatReport, inspectBlob } from '../tools/inspect/inspect.js';
-import { formatVerify, verifyModel } from '../tools/verify/verify.js';
+import { convertOnnx } from './convert/convert.js';
+import { formatReport, inspectBlob } from './inspect/inspect.js';
+import { formatVerify, verifyModel } from './verify/verify.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadEngine } from './engine.js';
 import { describeFeatures, writeFeatures } from './features/index.js';

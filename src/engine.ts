@@ -5,9 +5,12 @@
  * features on the host, and reads results from the engine's memory.
  */
 import { readFile } from 'node:fs/promises';
-import type { Dims } from '../tools/blob/layout.js';
-import { readBlob } from '../tools/blob/reader.js';
+import type { Dims } from './blob/layout.js';
+import { readValidatedInfo } from './blob/reader.js';
+import type { EngineExports } from './engine-exports.js';
 import { PacketInput } from './features/packet-input.js';
+
+export type { EngineExports } from './engine-exports.js';
 
 /** Options of loadEngine(); every field is optional. */
 export interface EngineOptions {
@@ -99,37 +102,6 @@ export class EngineError extends Error {
   }
 }
 
-/** The raw exports of an engine instance (docs/engine-abi.md). */
-export interface EngineExports {
-  memory: WebAssembly.Memory;
-  pce_version(): number;
-  pce_blob_version(): number;
-  pce_blob_alloc(len: number): number;
-  pce_init(ptr: number, len: number): number;
-  pce_reset(): number;
-  pce_push(): number;
-  pce_recompute(): number;
-  pce_input_ptr(): number;
-  pce_probs_ptr(): number;
-  pce_logits_ptr(): number;
-  pce_frame_ptr(): number;
-  pce_concepts_ptr(): number;
-  pce_explain(): number;
-  pce_concept_count(): number;
-  pce_dim(i: number): number;
-  pce_error_message(code: number): number;
-  pce_error_offset(): number;
-  pce_error_tensor(): number;
-  pce_memory_bytes(): number;
-  pce_arena_bytes(): number;
-  pce_packet_buf_ptr(): number;
-  pce_packet_capacity(): number;
-  pce_feature_version(): number;
-  pce_features_ptr(): number;
-  pce_packet_status(): number;
-  pce_extract(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
-  pce_push_packet(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
-}
 
 /** Where a build lives: ../../build relative to dist/src/engine.js. */
 export function wasmUrl(simd: boolean): URL {
@@ -301,8 +273,9 @@ class WasmEngine implements Engine {
 
 /**
  * Loads a blob into a new engine instance. The engine validates the blob
- * inside Wasm (a failure throws EngineError with the engine's message, code
- * and byte offset); names and float scales then come from the TS reader.
+ * inside Wasm, once (a failure throws EngineError with the engine's message,
+ * code and byte offset); names and float scales are then read from the
+ * accepted blob.
  */
 export async function loadEngine(blob: Uint8Array, options: EngineOptions = {}): Promise<Engine> {
   const simd = options.simd ?? true;
@@ -315,7 +288,7 @@ export async function loadEngine(blob: Uint8Array, options: EngineOptions = {}):
     const where = [offset >= 0 ? `byte ${offset}` : '', tensor ? `tensor id 0x${tensor.toString(16)}` : ''].filter(Boolean).join(', ');
     throw new EngineError(`engine rejected the blob: ${engineMessage(x, code)} (code ${code}${where ? `, ${where}` : ''})`, code, offset);
   }
-  const model = readBlob(blob);
+  const model = readValidatedInfo(blob); // the engine has validated it: read, not checked again
   const info: EngineInfo = {
     version: x.pce_version(),
     build: simd ? 'simd' : 'scalar',

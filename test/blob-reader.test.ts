@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HEADER_BYTES, Op, Role, Section, tensorId } from '../tools/blob/constants.js';
-import { crc32 } from '../tools/blob/crc32.js';
-import { BlobError } from '../tools/blob/model.js';
-import { readBlob, readSectionTable } from '../tools/blob/reader.js';
-import { writeBlob } from '../tools/blob/writer.js';
-import { convertOnnx } from '../tools/convert/convert.js';
-import { rng } from '../tools/convert/synthetic.js';
+import { HEADER_BYTES, Op, Role, Section, tensorId } from '../src/blob/constants.js';
+import { crc32 } from '../src/blob/crc32.js';
+import { BlobError } from '../src/blob/model.js';
+import { readBlob, readSectionTable } from '../src/blob/reader.js';
+import { writeBlob } from '../src/blob/writer.js';
+import { convertOnnx } from '../src/convert/convert.js';
+import { rng } from '../src/convert/synthetic.js';
 import { fixturePath } from './support/fixture.js';
 
 const good = convertOnnx(readFileSync(fixturePath('fixture.onnx')), { calibration: readFileSync(fixturePath('fixture.inputs.f32')) }).blob;

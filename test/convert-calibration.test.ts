@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { featuresFileHeader } from '../src/features/features-file.js';
-import { convertOnnx } from '../tools/convert/convert.js';
+import { convertOnnx } from '../src/convert/convert.js';
 import { fixturePath } from './support/fixture.js';
 
 const onnx = readFileSync(fixturePath('fixture.onnx'));

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import onnxProto from 'onnx-proto';
-import { Op, Role, align16, tensorId } from '../tools/blob/constants.js';
-import { readBlob } from '../tools/blob/reader.js';
-import { convertOnnx } from '../tools/convert/convert.js';
-import { rowsOf } from '../tools/convert/synthetic.js';
-import { ContractError, loadContractModel } from '../tools/convert/onnx-model.js';
+import { Op, Role, align16, tensorId } from '../src/blob/constants.js';
+import { readBlob } from '../src/blob/reader.js';
+import { convertOnnx } from '../src/convert/convert.js';
+import { rowsOf } from '../src/convert/synthetic.js';
+import { ContractError, loadContractModel } from '../src/convert/onnx-model.js';
 import { fixturePath } from './support/fixture.js';
 
 const { onnx } = onnxProto;

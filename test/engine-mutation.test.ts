@@ -4,17 +4,17 @@
  * with extreme values, record swaps, zero-length tensors), most with the CRC
  * recomputed so the checks behind it run. Each must return 0 or an error
  * code without trapping, both builds must return the same code, and the Wasm
- * validator must accept exactly what the TS reader (tools/blob/reader.ts)
+ * validator must accept exactly what the TS reader (src/blob/reader.ts)
  * accepts. Accepted mutants then run packets: no trap, SIMD == scalar,
  * streaming == recompute.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBlob, instantiateEngine, type EngineExports } from '../src/engine.js';
-import { DIR_HEADER_BYTES, DIR_RECORD_BYTES, HEADER_BYTES, SECTION_ENTRY_BYTES, Section } from '../tools/blob/constants.js';
-import { crc32 } from '../tools/blob/crc32.js';
-import { BlobError } from '../tools/blob/model.js';
-import { readBlob } from '../tools/blob/reader.js';
+import { DIR_HEADER_BYTES, DIR_RECORD_BYTES, HEADER_BYTES, SECTION_ENTRY_BYTES, Section } from '../src/blob/constants.js';
+import { crc32 } from '../src/blob/crc32.js';
+import { BlobError } from '../src/blob/model.js';
+import { readBlob } from '../src/blob/reader.js';
 import { DEFAULT_DIMS, randomBlob } from './helpers/random-blob.js';
 import { Lcg } from './helpers/rng.js';
 

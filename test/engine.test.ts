@@ -10,9 +10,9 @@ import * as assert from 'uvu/assert';
 import {
   EngineError, engineMessage, initBlob, instantiateEngine, loadEngine, quantizeFeatures, type EngineExports,
 } from '../src/engine.js';
-import { HEADER_BYTES } from '../tools/blob/constants.js';
-import { crc32 } from '../tools/blob/crc32.js';
-import type { BlobModel } from '../tools/blob/model.js';
+import { HEADER_BYTES } from '../src/blob/constants.js';
+import { crc32 } from '../src/blob/crc32.js';
+import type { BlobModel } from '../src/blob/model.js';
 import { DEFAULT_DIMS, randomBlob } from './helpers/random-blob.js';
 import { ReferenceModel } from './helpers/reference.js';
 import { Lcg } from './helpers/rng.js';

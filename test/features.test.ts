@@ -4,7 +4,7 @@
 // the spec, SIMD == scalar, reset, and the refusal of blobs that do not take packet input.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeBlob } from '../tools/blob/writer.js';
+import { writeBlob } from '../src/blob/writer.js';
 import { engineMessage, instantiateEngine, loadEngine } from '../src/engine.js';
 import { createFeatureExtractor, PACKET_STATUS, type FeatureExtractor } from '../src/features/index.js';
 import {

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as ort from 'onnxruntime-node';
-import { streamForward } from '../tools/convert/float-model.js';
-import { loadContractModel } from '../tools/convert/onnx-model.js';
-import { usedEdgesOf } from '../tools/convert/quantize.js';
+import { streamForward } from '../src/convert/float-model.js';
+import { loadContractModel } from '../src/convert/onnx-model.js';
+import { usedEdgesOf } from '../src/convert/quantize.js';
 import { expected, fixturePath, runWindows, session, stream, windowAt } from './support/fixture.js';
 
 const A = 30, P = 128;

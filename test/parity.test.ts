@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { verifyModel } from '../tools/verify/verify.js';
+import { verifyModel } from '../src/verify/verify.js';
 import { fixturePath } from './support/fixture.js';
 
 test('engine vs onnxruntime-node on the fixture, 20,000 windows', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { convertOnnx } from '../tools/convert/convert.js';
+import { convertOnnx } from '../src/convert/convert.js';
 import { readFileSync } from 'node:fs';
 import { formatSeconds, runCapture, SHIPPED_MODEL_PATH } from '../src/run/index.js';
 import { fixturePath } from './support/fixture.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { convertOnnx } from '../tools/convert/convert.js';
+import { convertOnnx } from '../src/convert/convert.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { rocAuc } from './helpers/auc.js';
 

@@ -1,6 +1,6 @@
 /**
  * The blob validator inside Wasm (docs/blob-format.md). It re-checks all that
- * tools/blob/reader.ts checks, with the same accept/reject decision on every
+ * src/blob/reader.ts checks, with the same accept/reject decision on every
  * input (test/engine-mutation.test.ts holds them together), and never traps:
  * every offset and length is compared against the bytes that exist before it
  * is used, with u32 arithmetic that cannot wrap (lengths <= 64 MiB).

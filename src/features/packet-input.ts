@@ -5,7 +5,7 @@
  * allocation per packet; the buffer view stays valid because packet calls
  * never grow memory.
  */
-import type { EngineExports } from '../engine.js';
+import type { EngineExports } from '../engine-exports.js';
 
 /** Bytes per feature vector (feature version 1). */
 export const FEATURE_COUNT = 128;

@@ -1,15 +1,15 @@
 /**
  * Random but valid v1 models for engine tests, written with the one blob
- * writer (tools/blob/writer.ts). Dims are small, topology is valid, shifts
+ * writer (src/blob/writer.ts). Dims are small, topology is valid, shifts
  * are in range. Multipliers are chosen from rough activation magnitudes so
  * values stay mostly unsaturated (the model does something), and `hostile`
  * mixes in everything the validator still accepts: extreme and negative
  * multipliers, extreme shifts, random tables, saturating biases.
  */
-import { Op, Role, TABLE_ENTRIES, align16, tensorId } from '../../tools/blob/constants.js';
-import { gemvOps, type Dims } from '../../tools/blob/layout.js';
-import type { BlobModel, Tensor } from '../../tools/blob/model.js';
-import { writeBlob } from '../../tools/blob/writer.js';
+import { Op, Role, TABLE_ENTRIES, align16, tensorId } from '../../src/blob/constants.js';
+import { gemvOps, type Dims } from '../../src/blob/layout.js';
+import type { BlobModel, Tensor } from '../../src/blob/model.js';
+import { writeBlob } from '../../src/blob/writer.js';
 import type { Lcg } from './rng.js';
 
 export interface RandomBlobOptions {

@@ -5,9 +5,9 @@
  * the first). It shares no code with assembly/, so agreement with the engine
  * checks both against the spec text.
  */
-import { Op, Role, TABLE_STEPS, align16, tensorId } from '../../tools/blob/constants.js';
-import type { Dims } from '../../tools/blob/layout.js';
-import type { BlobModel, TensorData } from '../../tools/blob/model.js';
+import { Op, Role, TABLE_STEPS, align16, tensorId } from '../../src/blob/constants.js';
+import type { Dims } from '../../src/blob/layout.js';
+import type { BlobModel, TensorData } from '../../src/blob/model.js';
 
 const I32_MIN = -2147483648, I32_MAX = 2147483647;
 

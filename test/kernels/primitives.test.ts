@@ -3,11 +3,11 @@
  * 15's inverse) in both builds, against BigInt and double references on
  * edge-heavy inputs: every power of two with ±1, ±2, INT32_MIN/MAX and
  * neighbours, ~1000 seeded LCG values. Also the validator's CRC-32 and UTF-8
- * check against tools/blob/crc32.ts and TextDecoder.
+ * check against src/blob/crc32.ts and TextDecoder.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { crc32 } from '../../tools/blob/crc32.js';
+import { crc32 } from '../../src/blob/crc32.js';
 import { isqrt, lut, rq, tableIndex } from '../helpers/reference.js';
 import { edgeI32, Lcg } from '../helpers/rng.js';
 import { kernelPair, Mem } from '../helpers/wasm.js';
@@ -133,7 +133,7 @@ test('LayerNorm inverse (eq. 15): inv = floor(2^(31+b) / σ) with u64 division, 
   }
 });
 
-test('validator helpers: CRC-32 == tools/blob/crc32.ts, UTF-8 check == TextDecoder fatal', () => {
+test('validator helpers: CRC-32 == src/blob/crc32.ts, UTF-8 check == TextDecoder fatal', () => {
   const rng = new Lcg(25);
   const dec = new TextDecoder('utf-8', { fatal: true });
   const crafted = [

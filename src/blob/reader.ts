@@ -47,6 +47,25 @@ export function readBlob(input: Uint8Array): BlobModel {
   };
 }
 
+/**
+ * Dims and names of a blob that the engine has already validated (pce_init
+ * returned 0): what a host shows its user, read without checking the file a
+ * second time (no CRC, no directories, no tensor contents). Only for blobs
+ * the engine accepted; anything else goes through readBlob.
+ */
+export function readValidatedInfo(input: Uint8Array): { dims: Dims; names: Names } {
+  const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const spans = new Map<number, Span>();
+  for (let i = 0; i < SECTION_COUNT; i++) {
+    const e = HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+    const kind = dv.getUint32(e, true);
+    spans.set(kind, { kind, at: dv.getUint32(e + 4, true), length: dv.getUint32(e + 8, true) });
+  }
+  const dimsAt = spans.get(Section.DIMS)!, namesAt = spans.get(Section.NAMES)!;
+  const dims = readDims(new DataView(input.buffer, input.byteOffset + dimsAt.at, dimsAt.length), dimsAt.at);
+  return { dims, names: readNames(input.subarray(namesAt.at, namesAt.at + namesAt.length), namesAt.at, dims) };
+}
+
 /** The section table of a blob (validated as far as the header goes). */
 export function readSectionTable(bytes: Uint8Array): { kind: number; name: string; offset: number; length: number }[] {
   const spans = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));

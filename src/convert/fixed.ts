@@ -4,7 +4,7 @@
  * The only place where floats turn into the integers the engine runs on.
  */
 import { align16 } from '../blob/constants.js';
-import { roundHalfAway } from '../../src/engine.js';
+import { roundHalfAway } from '../engine.js';
 import type { Matrix } from './onnx-model.js';
 
 export { roundHalfAway };

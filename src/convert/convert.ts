@@ -2,7 +2,7 @@
 import { writeBlob } from '../blob/writer.js';
 import { loadContractModel, type ContractModel } from './onnx-model.js';
 import { quantize } from './quantize.js';
-import { FEATURES_FILE_MAGIC, readFeaturesFile } from '../../src/features/features-file.js';
+import { FEATURES_FILE_MAGIC, readFeaturesFile } from '../features/features-file.js';
 import { rowsOf, syntheticStream } from './synthetic.js';
 
 /** Without a calibration file: 8 seeded synthetic streams of 256 packets (8 prototype sets). */

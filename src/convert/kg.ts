@@ -3,7 +3,7 @@
  * per-layer edge sets the design doc derives from it: node ids are the
  * concepts 0..n-1, then the sensor n, then the encoding node n+1.
  */
-import { ContractError } from './onnx-model.js';
+import { ContractError } from './contract-error.js';
 
 export interface Mission {
   name: string;

@@ -6,18 +6,14 @@
  * metadata key at fault.
  */
 import onnxProto from 'onnx-proto';
+import { ContractError } from './contract-error.js';
 import { layerAdjacency, parseMissions, type Mission } from './kg.js';
 
 const { onnx } = onnxProto;
 
 export const CONTRACT_VERSION = 1;
 
-export class ContractError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContractError';
-  }
-}
+export { ContractError };
 
 export interface Matrix { rows: number; cols: number; data: Float64Array; }
 

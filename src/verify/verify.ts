@@ -5,10 +5,9 @@
  * model, and whether the builds and the two engine paths (streaming and
  * full-window recompute) agree bit for bit.
  */
-import * as ort from 'onnxruntime-node';
 import { convertOnnx } from '../convert/convert.js';
 import { rng, rowsOf, syntheticStream } from '../convert/synthetic.js';
-import { loadEngine } from '../../src/engine.js';
+import { loadEngine } from '../engine.js';
 
 export interface VerifyOptions {
   windows?: number;
@@ -49,6 +48,18 @@ export interface VerifyReport {
 
 const equal = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
 
+/**
+ * ONNX Runtime is the float oracle and a development dependency: the rest of
+ * the CLI runs with production dependencies alone, so it is loaded only here.
+ */
+async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (e) {
+    throw new Error(`verify needs onnxruntime-node (the float oracle), which is not installed: npm install onnxruntime-node (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+}
+
 export async function verifyModel(onnxBytes: Uint8Array, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const windows = opts.windows ?? 2000, seed = opts.seed ?? 1;
   const conv = convertOnnx(onnxBytes, { calibration: opts.calibration });
@@ -56,6 +67,7 @@ export async function verifyModel(onnxBytes: Uint8Array, opts: VerifyOptions = {
   const inputRows = opts.inputs ? rowsOf(opts.inputs, P, 'inputs file') : undefined;
   const simd = await loadEngine(conv.blob, { simd: true });
   const scalar = await loadEngine(conv.blob, { simd: false });
+  const ort = await loadOnnxRuntime();
   const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   // Streams long enough to cover the ramp-up (zero frames) and full windows.
   const streamLength = A + 20;
