@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { createFeatureExtractor, parseLabelsManifest, readFeaturesFile, writeFeatures } from '../src/features/index.js';
 import { parseCaptureBytes } from '../src/pcap/index.js';
 import { arp, ETH, ether, ipv4, ipv6, LINK, padEthernet, tcp, TCP_FLAGS, udp } from './helpers/frames.js';
-import { packetclip, realCaptures } from './helpers/cli.js';
+import { packetclip, realCaptures, realpcaps } from './helpers/cli.js';
+import { pythonModule, requires } from './helpers/requires.js';
 import { classicPcap } from './fixtures/pcap/synthesize.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'pce-features-'));
@@ -64,20 +65,15 @@ test('features: the file has the documented header and one row per packet, equal
   assert.equal([f.data[0], f.data[128 * 2], f.data[128 * 3]], [128, 64, 192], 'IPv4, ARP, IPv6 rows');
 });
 
-test('features: numpy reads the file with the 3 lines of docs/features-file.md (when numpy is installed)', async () => {
+const numpy = pythonModule('numpy'); // Debian's python3-numpy, for /usr/bin/python3 (README, "The PyTorch side")
+requires(test, numpy)('features: numpy reads the file with the 3 lines of docs/features-file.md', async () => {
   const out = join(dir, 'np.bin');
   await writeFeatures(capturePath, out);
   const doc = readFileSync(new URL('../../docs/features-file.md', import.meta.url), 'utf8');
   const snippet = /```python\n(import numpy[\s\S]*?)```/.exec(doc)?.[1];
   assert.ok(snippet, 'the numpy snippet is in the spec');
-  // Debian's python3-numpy installs for /usr/bin/python3 (README, "The PyTorch side").
-  const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0);
-  if (python === undefined) {
-    console.log('  numpy not installed for /usr/bin/python3 or python3: snippet not executed');
-    return;
-  }
   const py = `${snippet.replace('"feats.bin"', JSON.stringify(out))}\nprint(int(magic), int(version), int(feature_version), X.shape, X.dtype, int(X[2, 0]), int(X[3, 0]))`;
-  const r = spawnSync(python, ['-c', py], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout.trim(), `${0x54464350} 1 1 (5, 128) uint8 64 192`);
 });
@@ -136,7 +132,7 @@ test('features --labels: every mismatch is a clear error naming the file and lin
   assert.is((await packetclip(['features', capturePath])).code, 1, '-o is required');
 });
 
-test('features over a real capture equals run\'s view of it: every packet a row', async () => {
+requires(test, realpcaps)('features over a real capture equals run\'s view of it: every packet a row', async () => {
   const { path, packets } = realCaptures().find((c) => c.file.endsWith('synscan.pcapng'))!;
   const out = join(dir, 'syn.bin');
   const r = await writeFeatures(path, out);

@@ -31,9 +31,12 @@ import {
 } from '../src/flows/index.js';
 import { parseCaptureBytes, PcapError } from '../src/pcap/index.js';
 import { classicPcap, lcg, randomBytes } from './fixtures/pcap/synthesize.js';
+import { realpcaps } from './helpers/cli.js';
+import { requires } from './helpers/requires.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url)); // this file runs from dist/test/
-const realDir = join(repoRoot, '../shared/realpcaps');
+const realDir = realpcaps.path;
+const withReal = requires(test, realpcaps);
 
 // ---------------------------------------------------------------- frames, from the RFCs
 
@@ -666,7 +669,7 @@ async function realFlows(path: string): Promise<Run> {
   return { records, counters, flowOfPacket };
 }
 
-test('real capture tcp_handshake.pcapng matches tshark', async () => {
+withReal('real capture tcp_handshake.pcapng matches tshark', async () => {
   // Figures from tshark 4.x on chrissanders+packets/tcp_handshake.pcapng:
   //   tshark -r FILE -q -z conv,tcp
   //     172.16.16.128:2826 <-> 212.58.226.142:80   <- 1 frame 66 bytes, -> 2 frames 120 bytes, duration 0.1328
@@ -694,7 +697,7 @@ test('real capture tcp_handshake.pcapng matches tshark', async () => {
   assert.is(counters.flowed, 3);
 });
 
-test('real capture http_google.pcapng matches tshark', async () => {
+withReal('real capture http_google.pcapng matches tshark', async () => {
   // tshark -r FILE -q -z conv,tcp: 172.16.16.128:1606 <-> 74.125.95.104:80, <- 7 frames 5253 bytes,
   //   -> 5 frames 909 bytes, duration 0.1344 (the only conversation; no UDP).
   // tshark -r FILE -T fields -e ip.src -e ip.len -e tcp.len | awk '{n[$1]++; b[$1]+=$2; p[$1]+=$3} END {...}':
@@ -711,7 +714,7 @@ test('real capture http_google.pcapng matches tshark', async () => {
   });
 });
 
-test('every real capture goes through without an error, and its packets are all accounted for', async () => {
+withReal('every real capture goes through without an error, and its packets are all accounted for', async () => {
   const files = ['Kihy+pcap_data', 'chrissanders+packets', 'doup123+attacker', 'lucaderi+sgr'].flatMap((d) =>
     readdirSyncSorted(join(realDir, d)).map((f) => `${d}/${f}`),
   );

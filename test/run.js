@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every compiled uvu test file in its own process and prints one line CI
-// can read: "N passed, N failed". A file that crashes, or that runs no test at
-// all, counts as a failure: a suite that executes nothing must not look green.
+// can read: "N passed, N failed, K skipped". A file that crashes, or that runs
+// no test at all, counts as a failure: a suite that executes nothing must not
+// look green. Skipped tests (test/helpers/requires.ts: something this machine
+// lacks) are counted apart and listed with what they need, never as passed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,6 +33,7 @@ try {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 for (const file of files) {
   const name = relative(compiled, file);
   const t0 = Date.now();
@@ -38,8 +41,11 @@ for (const file of files) {
   const text = (r.stdout || '') + (r.stderr || '');
   const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const skips = Number(/Skipped:\s+(?:\x1b\[\d+m)?(\d+)/.exec(text)?.[1] ?? 0);
+  skipped += skips;
+  const skipLines = text.split('\n').filter((l) => l.startsWith('SKIP ')).map((l) => `     ${l}\n`).join('');
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  if (r.status !== 0 || total === 0 || ok !== total) {
+  if (r.status !== 0 || total + skips === 0 || ok !== total) {
     // uvu reports failures inline; show the whole output of a failing file.
     process.stdout.write(text);
     const bad = Math.max(total - ok, 1);
@@ -48,9 +54,11 @@ for (const file of files) {
     console.log(`FAIL ${name}: ${ok}/${total} passed, exit ${r.status} (${secs}s)`);
   } else {
     passed += ok;
-    console.log(`ok   ${name}: ${ok} passed (${secs}s)`);
+    console.log(`ok   ${name}: ${ok} passed${skips ? `, ${skips} skipped` : ''} (${secs}s)`);
   }
+  process.stdout.write(skipLines);
 }
 if (files.length === 0) failed += 1;
-console.log(`${passed} passed, ${failed} failed`);
+if (skipped > 0) console.log(`${skipped} test(s) skipped: each SKIP line above says what it needs (../shared beside the repository, or a Debian package that .ci/run installs)`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);

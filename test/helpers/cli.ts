@@ -1,12 +1,15 @@
 /** Running the real `packetclip` command, the real-capture table, and small stream helpers for CLI tests. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { shared } from './requires.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/helpers -> repo root
-export const realDir = resolve(repoRoot, '../shared/realpcaps');
+/** ../shared/realpcaps: tests that read it go through requires(test, realpcaps). */
+export const realpcaps = shared('realpcaps');
+export const realDir = realpcaps.path;
 
 export interface CliResult {
   code: number | null;
@@ -26,9 +29,8 @@ export function packetclip(args: string[]): Promise<CliResult> {
   });
 }
 
-/** test/fixtures/realpcaps-counts.tsv: [path relative to realpcaps, packets]; throws when ../shared/realpcaps is missing. */
+/** test/fixtures/realpcaps-counts.tsv: [path relative to realpcaps, packets] (gate the test on `realpcaps`). */
 export function realCaptures(): { file: string; path: string; packets: number }[] {
-  if (!existsSync(realDir)) throw new Error(`real captures not found at ${realDir} (expected ../shared/realpcaps beside the repo)`);
   return readFileSync(join(repoRoot, 'test/fixtures/realpcaps-counts.tsv'), 'utf8')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('path\t'))
