@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `prepare` hook: build unless the outputs are newer than every source.
-// npm runs `prepare` after `npm ci` and again when `npx packetclip` links
-// this directory as a package; the second build would redo identical work.
+// `prepare` hook and `npm test`'s first step: build unless the outputs are
+// newer than every input. npm runs `prepare` after `npm ci` (and again when
+// `npx packetclip` links this directory as a package), and `npm test` right
+// after it must not redo identical work. The inputs of the model step are
+// named one by one: models/ also holds that step's output, the blob.
 import { execSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip'];
-const sources = ['assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json', 'models'];
+const sources = [
+  'assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json',
+  'models/packetclip-edge.onnx', 'models/packetclip-edge.calibration.feats',
+];
 
 function newest(p) {
   const st = statSync(p);
