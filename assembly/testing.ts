@@ -87,8 +87,9 @@ export function t_utf8(p: usize, n: u32): i32 {
 
 /**
  * Known-answer probe of one v128 builtin: reads operands a, b, c (16 bytes
- * each) and writes the result (16 bytes) to out. Returns 0, or -1 in the
- * scalar build / for an unknown op. Ops are numbered in test/kernels/simd-builtins.test.ts.
+ * each; a 32 for the loads at an offset) and writes the result (16 bytes) to
+ * out. Returns 0, or -1 in the scalar build / for an unknown op. Ops are
+ * numbered in test/kernels/simd-builtins.test.ts.
  */
 export function t_kat(op: i32, a: usize, b: usize, c: usize, out: usize, imm: i32): i32 {
   if (!ASC_FEATURE_SIMD) return -1;
@@ -134,6 +135,47 @@ export function t_kat(op: i32, a: usize, b: usize, c: usize, out: usize, imm: i3
       v128.store64_lane(out, va, 0); // only the low 8 bytes change
       return 0;
     }
+    case 35: r = i32x4.splat(i32x4.bitmask(va)); break;
+    case 36: r = i32x4.ge_s(va, vb); break;
+    case 37: r = i32x4.shl(va, imm); break;
+    case 38: r = i32x4.shr_u(va, imm); break;
+    case 39: r = i64x2.shl(va, imm); break;
+    case 40: r = i64x2.splat(load<i64>(a)); break;
+    case 41: r = i32x4.splat(imm); break;
+    case 42: r = v128.and(va, vb); break;
+    case 43: r = v128.andnot(va, vb); break;
+    // Gathers: 4 or 8 bytes at a + (imm >> 2 or 1), any alignment, into one lane of b.
+    case 44: {
+      const p = a + (imm >> 2);
+      switch (imm & 3) {
+        case 0: r = v128.load32_lane(p, vb, 0); break;
+        case 1: r = v128.load32_lane(p, vb, 1); break;
+        case 2: r = v128.load32_lane(p, vb, 2); break;
+        default: r = v128.load32_lane(p, vb, 3);
+      }
+      break;
+    }
+    case 45: r = (imm & 1) ? v128.load64_lane(a + (imm >> 1), vb, 1) : v128.load64_lane(a + (imm >> 1), vb, 0); break;
+    case 46: r = v128.load32_zero(a + imm); break;
+    case 47: {
+      store<i32>(out, i32x4.extract_lane(va, 0)); store<i32>(out, i32x4.extract_lane(va, 1), 4);
+      store<i32>(out, i32x4.extract_lane(va, 2), 8); store<i32>(out, i32x4.extract_lane(va, 3), 12);
+      return 0;
+    }
+    case 48: {
+      store<i64>(out, i64x2.extract_lane(va, 0)); store<i64>(out, i64x2.extract_lane(va, 1), 8);
+      return 0;
+    }
+    case 49: r = v128.load(a + imm); break; // stored by the v128.store below, as every case
+    case 50: r = imm ? i32x4(i32.MIN_VALUE, -1, 1, i32.MAX_VALUE) : i32x4(0, 1, 2, 3); break;
+    // Every lane pattern of i32x4.shuffle the kernels use (lanes 4..7 come from b).
+    case 51: r = i32x4.shuffle(va, vb, 1, 3, 5, 7); break;
+    case 52: r = i32x4.shuffle(va, vb, 2, 3, 0, 1); break;
+    case 53: r = i32x4.shuffle(va, vb, 1, 0, 3, 2); break;
+    case 54: r = i32x4.shuffle(va, vb, 0, 4, 1, 5); break;
+    case 55: r = i32x4.shuffle(va, vb, 2, 6, 3, 7); break;
+    case 56: r = i32x4.shuffle(va, vb, 0, 1, 4, 5); break;
+    case 57: r = i32x4.shuffle(va, vb, 2, 3, 6, 7); break;
     default: return -1;
   }
   v128.store(out, r);
