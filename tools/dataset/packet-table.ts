@@ -9,8 +9,10 @@ import { access, constants, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, stringFlag } from '../../src/args.js';
-import { decodePacket, DecodedIpPacket, FlowTable, formatAddress, type FlowPacket, type FlowTableOptions } from '../../src/flows/index.js';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, locateNetworkLayer, readCaptureFile } from '../../src/pcap/index.js';
+import { DecodedIpPacket, FlowTable, packetRow, type FlowPacket, type FlowTableOptions, type PacketRow } from '../../src/flows/index.js';
+import { readCaptureFile } from '../../src/pcap/index.js';
+
+export { packetRow, type PacketRow, type PacketStatus } from '../../src/flows/index.js';
 
 export const PACKET_TABLE_MAGIC = '#packetclip-packets';
 export const PACKET_TABLE_VERSION = 1;
@@ -18,60 +20,6 @@ export const PACKET_TABLE_COLUMNS = [
   'index', 'ts_us', 'flow_id', 'ip_version', 'protocol', 'src_addr', 'dst_addr',
   'src_port', 'dst_port', 'ip_len', 'tcp_flags', 'status',
 ] as const;
-
-export type PacketStatus = 'ip' | 'arp' | 'non-ip' | 'undecodable';
-
-/** One row; undefined fields are written as empty cells. */
-export interface PacketRow {
-  readonly index: number;
-  readonly tsMicros: number;
-  /** The id `packetclip flows` gives the packet's flow, -1 when it joins none. */
-  readonly flowId: number;
-  readonly ipVersion?: number;
-  readonly protocol?: number;
-  readonly srcAddr?: string;
-  readonly dstAddr?: string;
-  readonly srcPort?: number;
-  readonly dstPort?: number;
-  readonly ipLength?: number;
-  readonly tcpFlags?: number;
-  readonly status: PacketStatus;
-}
-
-const ARP_FIXED = 8; // htype, ptype, hlen, plen, oper
-
-/** Sender and target protocol addresses of an ARP frame, when they are IPv4 and fit in the frame. */
-function arpAddresses(frame: Uint8Array, at: number): { srcAddr?: string; dstAddr?: string } {
-  if (frame.length < at + ARP_FIXED) return {};
-  const ptype = (frame[at + 2]! << 8) | frame[at + 3]!;
-  const hlen = frame[at + 4]!;
-  const plen = frame[at + 5]!;
-  const sender = at + ARP_FIXED + hlen;
-  const target = sender + plen + hlen;
-  if (ptype !== ETHERTYPE_IPV4 || plen !== 4 || frame.length < target + plen) return {};
-  return { srcAddr: formatAddress(frame.subarray(sender, sender + 4)), dstAddr: formatAddress(frame.subarray(target, target + 4)) };
-}
-
-/**
- * The row of `packet`, which joined flow `flowId`. The frame is decoded by src/flows' own decoder
- * (the one FlowTable uses), so status and flow membership cannot disagree.
- */
-export function packetRow(packet: FlowPacket, flowId: number, scratch = new DecodedIpPacket()): PacketRow {
-  const base = { index: packet.index, tsMicros: packet.tsMicros, flowId };
-  const s = decodePacket(packet.linkType, packet.data, packet.origLen, scratch);
-  if (s.kind === 'ip') {
-    const ported = s.transport === 'ports';
-    return {
-      ...base, status: 'ip', ipVersion: s.ipVersion, protocol: s.protocol, srcAddr: formatAddress(s.src), dstAddr: formatAddress(s.dst),
-      srcPort: ported ? s.srcPort : undefined, dstPort: ported ? s.dstPort : undefined, ipLength: s.ipLength,
-      tcpFlags: s.tcpFlags >= 0 ? s.tcpFlags : undefined,
-    };
-  }
-  if (s.kind === 'undecodable') return { ...base, status: 'undecodable' };
-  const link = locateNetworkLayer(packet.linkType, packet.data);
-  if (link.ok && link.etherType === ETHERTYPE_ARP) return { ...base, status: 'arp', ...arpAddresses(packet.data, link.offset) };
-  return { ...base, status: 'non-ip' };
-}
 
 /**
  * Rows of a packet sequence in order, with flow ids from a FlowTable built with `options` (pass

@@ -1,0 +1,56 @@
+/**
+ * What the alert layer and `run`'s lines know about one packet besides the model's verdict: its
+ * flow id (the id `packetclip flows --csv` gives the flow), addresses, ports, protocol, bytes on
+ * the wire, TCP flags, and whether it is a server refusing a login (the "failed-login" evidence of
+ * docs/alerts-format.md). One FlowTable per run, so flow ids are those of the whole capture.
+ */
+import { DecodedIpPacket, FlowTable, packetRow, type FlowPacket, type PacketRow } from '../flows/index.js';
+
+/** The login refusals recognised in a server's first payload bytes. */
+export type LoginRefusal = 'FTP 530' | 'HTTP 401' | 'MQTT refused' | 'POP3 -ERR' | 'Telnet incorrect';
+
+export interface PacketFacts extends PacketRow {
+  /** Bytes on the wire (the capture's original length). */
+  readonly bytes: number;
+  /** A server's login refusal carried by this packet, if any. */
+  readonly refusal?: LoginRefusal;
+}
+
+const FTP = 21, TELNET = 23, POP3 = 110, MQTT = 1883;
+const HTTP_PORTS = new Set([80, 8000, 8080, 8888]);
+const IPPROTO_TCP = 6;
+const MQTT_CONNACK = 0x20;
+
+/** True when `frame[at..]` starts with the ASCII text `s`. */
+function startsWith(frame: Uint8Array, at: number, s: string): boolean {
+  if (frame.length < at + s.length) return false;
+  for (let i = 0; i < s.length; i++) if (frame[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The refusal in a TCP payload sent from `srcPort`, by the service's own words (RFC 959 530, RFC 9110 401, MQTT CONNACK code != 0). */
+export function loginRefusal(frame: Uint8Array, payloadAt: number, srcPort: number): LoginRefusal | undefined {
+  if (payloadAt >= frame.length) return undefined;
+  if (srcPort === FTP && startsWith(frame, payloadAt, '530')) return 'FTP 530';
+  if (srcPort === POP3 && startsWith(frame, payloadAt, '-ERR')) return 'POP3 -ERR';
+  if (HTTP_PORTS.has(srcPort) && (startsWith(frame, payloadAt, 'HTTP/1.1 401') || startsWith(frame, payloadAt, 'HTTP/1.0 401'))) return 'HTTP 401';
+  if (srcPort === MQTT && frame[payloadAt] === MQTT_CONNACK && frame[payloadAt + 1] === 2 && (frame[payloadAt + 3] ?? 0) !== 0) return 'MQTT refused';
+  if (srcPort === TELNET && startsWith(frame, payloadAt, 'Login incorrect')) return 'Telnet incorrect';
+  return undefined;
+}
+
+/** Locates the packets of one capture, in order. */
+export class PacketLocator {
+  private readonly table = new FlowTable(() => {}); // only ids are needed; flows end silently
+  private readonly scratch = new DecodedIpPacket();
+
+  facts(p: FlowPacket): PacketFacts {
+    const row = packetRow(p, this.table.add(p), this.scratch);
+    const s = this.scratch;
+    let refusal: LoginRefusal | undefined;
+    if (row.status === 'ip' && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
+      refusal = loginRefusal(p.data, s.transportAt + (p.data[s.transportAt + 12]! >> 4) * 4, row.srcPort);
+    }
+    return refusal === undefined ? { ...row, bytes: p.origLen } : { ...row, bytes: p.origLen, refusal };
+  }
+}
