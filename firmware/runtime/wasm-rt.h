@@ -41,7 +41,9 @@ extern "C" {
 /* Features this runtime does not provide: software bounds checks only. */
 #define WASM_RT_USE_SEGUE 0
 #define WASM_RT_SEGUE_FREE_SEGMENT 0
+#ifndef WASM_RT_MEMCHECK_GUARD_PAGES
 #define WASM_RT_MEMCHECK_GUARD_PAGES 0
+#endif
 #define WASM_RT_STACK_DEPTH_COUNT 0
 #define WASM_RT_SANITY_CHECKS 0
 #define WASM_RT_MAX_CALL_STACK_DEPTH 0
