@@ -56,16 +56,19 @@ export async function writeFeatures(capture: string, out: string, opts: WriteFea
   const fx = await createFeatureExtractor({ simd: opts.simd });
   const writer = await FeaturesFileWriter.create(out, fx.featureVersion, FEATURE_COUNT);
   const statuses = new Map<number, number>();
+  let read = 0; // packets the reader handed over
   try {
     for await (const p of readCaptureFile(capture)) {
+      read++;
       fx.extract(p.data, p.tsMicros, p.linkType, p.origLen, writer.nextRow());
       const s = fx.status();
       statuses.set(s, (statuses.get(s) ?? 0) + 1);
       await writer.commitRow();
     }
   } catch (e) {
-    await writer.close();
-    if (e instanceof PcapError) {
+    // Whatever failed, the rows before it are kept, unless writing them is what fails.
+    const kept = await writer.close().then(() => true, () => false);
+    if (kept && e instanceof Error && (e instanceof PcapError || read > 0)) {
       e.message = `${e.message} (${out} keeps the ${writer.rowCount} packets before it)`;
     }
     throw e;

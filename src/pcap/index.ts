@@ -5,7 +5,7 @@
 export { detectCaptureFormat, type CaptureFormat } from './capture-parser.js';
 export { PcapError } from './errors.js';
 export * from './link-types.js';
-export { MAX_BUFFERED_BLOCK, MAX_CAPLEN, SNAPLEN_SLACK } from './limits.js';
+export { MAX_BUFFERED_BLOCK, MAX_CAPLEN, MAX_INTERFACES, SNAPLEN_SLACK } from './limits.js';
 export {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,

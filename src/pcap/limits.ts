@@ -21,6 +21,14 @@ export const SNAPLEN_SLACK = 64 * 1024;
  */
 export const MAX_BUFFERED_BLOCK = MAX_CAPLEN + 64 * 1024;
 
+/**
+ * Most interface description blocks one pcapng section may hold. The reader keeps every
+ * interface of the current section (a packet may name any of them), so without a bound a file
+ * of nothing but IDBs grows memory with its size. Real writers use a few (dumpcap: one per
+ * capture interface; merged files: tens). 4096 of them take well under 1 MiB.
+ */
+export const MAX_INTERFACES = 4096;
+
 /** Throws when `capLen` from the header at `offset` is too large to be real. */
 export function checkCapLen(capLen: number, snapLen: number, where: string, offset: number): void {
   if (capLen > MAX_CAPLEN) {

@@ -10,7 +10,7 @@
 import type { ByteWindow } from './byte-window.js';
 import { hexBytes, PcapError, truncatedError } from './errors.js';
 import { END, NEED_MORE, packetBytes, type FormatReader, type Step } from './format-reader.js';
-import { checkCapLen, MAX_BUFFERED_BLOCK } from './limits.js';
+import { checkCapLen, MAX_BUFFERED_BLOCK, MAX_INTERFACES } from './limits.js';
 import { CapturedPacket } from './packet.js';
 import { MICROSECOND_RESOLUTION, resolutionFromOption, splitTimestamp, type SecNsec, type TsResolution } from './timestamp.js';
 
@@ -140,6 +140,10 @@ export class PcapngReader implements FormatReader {
         return null;
       }
       case BLOCK_IDB:
+        // Each interface is kept for the rest of its section: a bound keeps memory bounded too.
+        if (this.interfaces.length >= MAX_INTERFACES) {
+          throw new PcapError(w.fileOffset, 'too many interfaces', `this section already defines ${MAX_INTERFACES}, the limit (MAX_INTERFACES)`);
+        }
         this.interfaces.push(this.readInterface(w, length));
         return null;
       case BLOCK_EPB:
@@ -194,6 +198,7 @@ export class PcapngReader implements FormatReader {
     checkCapLen(capLen, iface.snapLen, blockName(type), w.fileOffset);
     checkFits(w.fileOffset, type, capLen, length - 32);
     splitTimestamp(v.getUint32(p + 12, le), v.getUint32(p + 16, le), iface.resolution, this.ts);
+    checkTimestamp(w.fileOffset, type, this.ts.sec + iface.tsOffsetSec, this.ts.nsec);
     this.lastSec = this.ts.sec + iface.tsOffsetSec;
     this.lastNsec = this.ts.nsec;
     const data = packetBytes(w, p + 28, capLen, this.copyData);
@@ -227,6 +232,18 @@ function checkBlockLength(offset: number, type: number, length: number, minLengt
   if (minLength === undefined) return;
   if (length < minLength) throw fail(`needs at least ${minLength} bytes`);
   if (length > MAX_BUFFERED_BLOCK) throw fail(`exceeds the ${MAX_BUFFERED_BLOCK}-byte limit`);
+}
+
+/**
+ * Throws unless sec + nsec is a whole number of µs that is a safe integer (|tsMicros| < 2^53,
+ * about 285 years either side of 1970): beyond that Packet.tsMicros would be inexact and the
+ * engine could not take it. sec * 10^6 is exact below 2^53 and rounds to 2^53 or more above,
+ * so the test on the computed value is exact.
+ */
+function checkTimestamp(offset: number, type: number, sec: number, nsec: number): void {
+  if (!Number.isSafeInteger(sec * 1_000_000 + Math.floor(nsec / 1000))) {
+    throw new PcapError(offset, `timestamp out of range in ${blockName(type)}`, `${sec} s (if_tsoffset included) is beyond the ±(2^53 - 1) µs a packet time can hold (years 1685..2255)`);
+  }
 }
 
 function checkFits(offset: number, type: number, capLen: number, room: number): void {

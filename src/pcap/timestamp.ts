@@ -19,6 +19,9 @@ export interface TsResolution {
   readonly nanosPerUnit: number;
 }
 
+/** resolutionFromOption's records, by if_tsresol byte, made on first use. */
+const RESOLUTIONS: (TsResolution | undefined)[] = [];
+
 /** Microseconds: the pcapng default when an interface has no if_tsresol option. */
 export const MICROSECOND_RESOLUTION: TsResolution = resolutionFromOption(6);
 
@@ -26,6 +29,11 @@ export const MICROSECOND_RESOLUTION: TsResolution = resolutionFromOption(6);
  * Decodes an if_tsresol byte: bit 7 clear means 10^-value seconds, set means 2^-(value & 0x7f).
  */
 export function resolutionFromOption(tsresol: number): TsResolution {
+  // One shared record per byte value: thousands of interfaces must not mean thousands of copies.
+  return (RESOLUTIONS[tsresol & 0xff] ??= makeResolution(tsresol & 0xff));
+}
+
+function makeResolution(tsresol: number): TsResolution {
   const exponent = tsresol & 0x7f;
   const unitsPerSec = (tsresol & 0x80) === 0 ? 10n ** BigInt(exponent) : 1n << BigInt(exponent);
   const fast = (tsresol & 0x80) === 0 && exponent <= 9;

@@ -49,7 +49,11 @@ export function formatDecision(d: DecisionLine, quoted: readonly string[]): stri
   return `${s}}`;
 }
 
-/** The last line after a capture fault: what went wrong, where, and how many packets came before it. */
-export function formatCaptureError(message: string, offset: number, packets: number): string {
-  return `{"error":${JSON.stringify(message)},"offset":${offset},"packets":${packets}}`;
+/**
+ * The last line after a fault: what went wrong, where (omitted when no byte offset names the
+ * place), and how many packets came before it.
+ */
+export function formatCaptureError(message: string, offset: number | undefined, packets: number): string {
+  const where = offset === undefined ? '' : `,"offset":${offset}`;
+  return `{"error":${JSON.stringify(message)}${where},"packets":${packets}}`;
 }

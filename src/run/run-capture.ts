@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { loadEngine } from '../engine.js';
 import { packetStatusText } from '../features/packet-status.js';
 import { PcapError, readCaptureFile } from '../pcap/index.js';
+import { writeChunk } from '../output.js';
 import { chooseModel } from './default-model.js';
 import { ConceptExplainer } from './explain.js';
 import { formatCaptureError, formatDecision, quoteNames } from './jsonl.js';
@@ -30,14 +31,19 @@ export interface RunSummary {
   packets: number;
   /** Packets whose line carries "error" (decode status != 0). */
   decodeErrors: number;
-  /** The capture fault that ended the run early, or undefined. */
-  captureError?: PcapError;
+  /**
+   * What ended the run early, or undefined: a PcapError for a corrupt or truncated capture,
+   * else whatever failed once the capture was open (the error line says which).
+   */
+  captureError?: Error;
 }
 
-/** Collects lines and writes them in large chunks, waiting when the stream asks to. */
+/** Collects lines and writes them in large chunks, one write at a time; remembers a failed write. */
 class LineSink {
   private parts: string[] = [];
   private size = 0;
+  /** The error a write to `out` failed with (EPIPE, ENOSPC...): nothing more can be written. */
+  failed: unknown;
   constructor(private readonly out: Writable) {}
 
   async line(s: string): Promise<void> {
@@ -51,11 +57,19 @@ class LineSink {
     const chunk = this.parts.join('\n') + '\n';
     this.parts = [];
     this.size = 0;
-    if (!this.out.write(chunk)) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+    await writeChunk(this.out, chunk).catch((e: unknown) => {
+      this.failed = e;
+      throw e;
+    });
   }
 }
 
-/** Classifies `capture` and writes the JSON lines to `out`. Never throws for bad packets or a bad capture tail. */
+/**
+ * Classifies `capture` and writes the JSON lines to `out`. Never throws for bad packets or a bad
+ * capture tail: once the capture is open, any failure ends the output with the lines of every
+ * packet before it and an error line. Rejects when the capture cannot be opened or read at all
+ * (nothing is written then), or when writing to `out` fails.
+ */
 export async function runCapture(capture: string, out: Writable, opts: RunOptions = {}): Promise<RunSummary> {
   const choice = chooseModel(opts.model);
   opts.onNote?.(choice.note);
@@ -64,8 +78,10 @@ export async function runCapture(capture: string, out: Writable, opts: RunOption
   const quoted = quoteNames(engine.info.classes);
   const sink = new LineSink(out);
   const summary: RunSummary = { packets: 0, decodeErrors: 0 };
+  let at: number | undefined; // file offset of the packet being classified
   try {
     for await (const p of readCaptureFile(capture)) {
+      at = p.fileOffset;
       const r = engine.pushPacket(p.data, p.tsMicros, p.linkType, p.origLen);
       const status = engine.packetStatus();
       if (status !== 0) summary.decodeErrors++;
@@ -75,11 +91,14 @@ export async function runCapture(capture: string, out: Writable, opts: RunOption
         concepts: explainer?.explain(r.label),
       }, quoted));
       summary.packets++;
+      at = undefined;
     }
   } catch (e) {
-    if (!(e instanceof PcapError)) throw e;
-    summary.captureError = e;
-    await sink.line(formatCaptureError(e.message, e.offset, summary.packets));
+    const failed = e instanceof Error ? e : new Error(String(e));
+    // A failed write ends the output; a file that cannot be read at all gives no lines.
+    if (sink.failed !== undefined || (!(e instanceof PcapError) && summary.packets === 0 && at === undefined)) throw e;
+    summary.captureError = failed;
+    await sink.line(formatCaptureError(failed.message, e instanceof PcapError ? e.offset : at, summary.packets));
   }
   await sink.flush();
   return summary;
