@@ -10,6 +10,7 @@ import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadEngine } from './engine.js';
 import { describeFeatures, writeFeatures } from './features/index.js';
 import { describeFlowCounters, writeFlowsCsv } from './flows/index.js';
+import { endOutput, guardOutput, isBrokenPipe, isWriteError, writeChunk } from './output.js';
 import { runCapture } from './run/index.js';
 
 const USAGE = `usage:
@@ -21,6 +22,11 @@ const USAGE = `usage:
   packetclip verify model.onnx [--windows N] [--seed S] [--calibration feats.bin|features.f32] [--inputs features.f32] [--json]`;
 
 type Command = (p: Parsed) => Promise<number>;
+
+/** Writes a command's result to stdout; a failed write rejects (console.log would drop it). */
+function print(text: string): Promise<void> {
+  return writeChunk(process.stdout, `${text}\n`);
+}
 
 function one(p: Parsed, what: string): string {
   if (p.positional.length !== 1) throw new Error(`expected exactly one ${what}\n${USAGE}`);
@@ -37,7 +43,7 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
       const cal = stringFlag(p, '--calibration');
       const r = convertOnnx(readFileSync(input), { calibration: cal ? readFileSync(cal) : undefined });
       writeFileSync(out, r.blob);
-      console.log(`wrote ${out}: ${r.blob.length} bytes, calibrated on ${r.calibration.packets} ${r.calibration.source === 'file' ? `packets from ${cal}` : 'synthetic packets (pass --calibration with real features for a deployed model)'}`);
+      await print(`wrote ${out}: ${r.blob.length} bytes, calibrated on ${r.calibration.packets} ${r.calibration.source === 'file' ? `packets from ${cal}` : 'synthetic packets (pass --calibration with real features for a deployed model)'}`);
       return 0;
     },
   },
@@ -49,7 +55,7 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
       // The engine itself says how much linear memory it needs for this blob.
       const engine = await loadEngine(bytes, { simd: false });
       const memoryBytes = engine.info.memoryBytes;
-      console.log(p.flags.has('--json') ? JSON.stringify({ ...report, engineMemoryBytes: memoryBytes }, null, 2) : formatReport(report, memoryBytes));
+      await print(p.flags.has('--json') ? JSON.stringify({ ...report, engineMemoryBytes: memoryBytes }, null, 2) : formatReport(report, memoryBytes));
       return 0;
     },
   },
@@ -90,7 +96,7 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
         model: stringFlag(p, '--model'), explain: p.flags.has('--explain'), simd: !p.flags.has('--scalar'),
         onNote: (note) => console.error(`packetclip run: ${note}`),
       });
-      if (path) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      if (path) await endOutput(out);
       const errs = r.decodeErrors ? `, ${r.decodeErrors} with a decode error` : '';
       if (r.captureError) {
         console.error(`packetclip run: ${input}: ${r.captureError.message}; the ${r.packets} packets before it were classified${errs}`);
@@ -108,19 +114,32 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
         windows: intFlag(p, '--windows', 2000, 1, 10_000_000), seed: intFlag(p, '--seed', 1, 0, 2 ** 31 - 1),
         calibration: cal ? readFileSync(cal) : undefined, inputs: inputs ? readFileSync(inputs) : undefined,
       });
-      console.log(p.flags.has('--json') ? JSON.stringify(r, null, 2) : formatVerify(r));
+      await print(p.flags.has('--json') ? JSON.stringify(r, null, 2) : formatVerify(r));
       return r.simdEqualsScalar && r.streamingEqualsRecompute ? 0 : 1;
     },
   },
 };
 
 export async function main(argv: string[]): Promise<number> {
+  guardOutput(process.stdout); // a write error reaches the command that wrote, never as an uncaught 'error' event
   const [name, ...rest] = argv;
-  if (!name || name === '-h' || name === '--help' || name === 'help') {
-    console.log(USAGE);
-    return name ? 0 : 2;
+  let parsed: Parsed | undefined;
+  try {
+    if (!name || name === '-h' || name === '--help' || name === 'help') {
+      await print(USAGE);
+      return name ? 0 : 2;
+    }
+    const cmd = commands[name];
+    if (!cmd) throw new Error(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    parsed = parseArgs(rest, cmd);
+    return await cmd.run(parsed);
+  } catch (e) {
+    // The reader of our stdout went away (`| head -1`): it has all it wanted, nothing to say.
+    if (isBrokenPipe(e)) return 0;
+    if (isWriteError(e)) {
+      const target = (parsed && (stringFlag(parsed, '-o') ?? stringFlag(parsed, '--output'))) ?? 'standard output';
+      throw new Error(`${name ?? 'packetclip'}: cannot write ${target}: ${e.message}`);
+    }
+    throw e;
   }
-  const cmd = commands[name];
-  if (!cmd) throw new Error(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
-  return cmd.run(parseArgs(rest, cmd));
 }
