@@ -8,6 +8,7 @@
 import onnxProto from 'onnx-proto';
 import { ContractError } from './contract-error.js';
 import { layerAdjacency, parseMissions, type Mission } from './kg.js';
+import { checkBlobLimits } from './limits.js';
 
 const { onnx } = onnxProto;
 
@@ -130,6 +131,7 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
     C: classes.length,
   };
   dims.D = dims.M * dims.H;
+  checkBlobLimits(dims, featureVersion, classes as string[], missions);
   if (dims.D % dims.heads !== 0) fail(`pce.dims.heads (${dims.heads}) must divide M·H = ${dims.D}`);
 
   checkIo(graph, dims);
@@ -194,7 +196,34 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
     ff1: linear('temporal.ff1', dims.FF, D), ff2: linear('temporal.ff2', D, dims.FF), head: linear('temporal.head', dims.C, D),
     norm1: norm('temporal.norm1'), norm2: norm('temporal.norm2'),
   };
+  // Last, so that a missing initializer is reported as such rather than as a dangling input.
+  checkTopologicalOrder(graph);
   return { dims, featureVersion, classes: classes as string[], missions, proj, gnn, temporal };
+}
+
+/**
+ * ONNX requires a graph's nodes in topological order (onnx/IR.md, "Graphs"), which also makes it
+ * acyclic: every input a node reads is a graph input, an initializer, the empty name of an
+ * omitted optional input, or an output of an EARLIER node; and every value has one producer.
+ * ONNX Runtime refuses a graph that breaks this; so does the converter, naming the node.
+ */
+function checkTopologicalOrder(graph: onnxProto.onnx.IGraphProto): void {
+  const known = new Set<string>(['']);
+  for (const v of graph.input ?? []) known.add(v.name ?? '');
+  for (const t of graph.initializer ?? []) known.add(t.name ?? '');
+  (graph.node ?? []).forEach((node, i) => {
+    const what = `node ${i} (${node.name || 'unnamed'}, ${node.opType})`;
+    for (const input of node.input ?? []) {
+      if (!known.has(input)) {
+        fail(`${what} reads ${input}, which no graph input, initializer or earlier node produces: the graph has a cycle or is not in topological order`);
+      }
+    }
+    for (const output of node.output ?? []) {
+      if (output === '') continue;
+      if (known.has(output)) fail(`${what} writes ${output}, which is already defined: every value must have one producer`);
+      known.add(output);
+    }
+  });
 }
 
 function checkIo(graph: onnxProto.onnx.IGraphProto, d: ModelDims): void {
