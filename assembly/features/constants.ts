@@ -91,6 +91,15 @@ export const PKT_BAD_IHL = 6;
 export const PKT_IPV6_CHAIN = 7;
 export const PKT_L4_SHORT = 8;
 export const PKT_TCP_OFFSET = 9;
+export const PKT_WIRE_LEN = 10;
+
+/**
+ * Largest wire length (orig_len) a packet can have: 2^18, libpcap's and Wireshark's largest snap
+ * length, above any MTU or offload (GSO/GRO) frame seen in captures. A larger orig_len is a
+ * damaged record header: status PKT_WIRE_LEN. The features do not change (feature 2 saturates
+ * from 65535 bytes on), so the status is the only trace of it.
+ */
+export const MAX_WIRE_LEN: u32 = 1 << 18;
 
 // ---- Link types (LINKTYPE_*) ----
 export const LINK_NULL: u32 = 0;

@@ -5,7 +5,7 @@
  * (vector.ts); the per-address state lives in tables.ts.
  */
 import { PCE_ERR_FEATURE_VERSION, PCE_ERR_FEATURE_WIDTH, PCE_ERR_PACKET_LENGTH, PCE_OK } from '../blob/errors';
-import { FEATURE_COUNT, FEATURE_VERSION, NET_IPV4, NET_IPV6, PACKET_CAPACITY, PKT_OK } from './constants';
+import { FEATURE_COUNT, FEATURE_VERSION, MAX_WIRE_LEN, NET_IPV4, NET_IPV6, PACKET_CAPACITY, PKT_OK, PKT_WIRE_LEN } from './constants';
 import { beginFrame, packetBuf } from './frame';
 import { decodeLink, linkStatus, netKind, netOff } from './link';
 import { addrLen, clearNetwork, decodeIPv4, decodeIPv6, dstOff, ipProto, ipStatus, ipEnd, l4Off, srcOff } from './network';
@@ -66,6 +66,8 @@ export function extractPacket(len: u32, linkType: u32, ts: i64, origLen: u32): i
   }
   putState();
   putFlags();
-  status = linkStatus != PKT_OK ? linkStatus : ipStatus != PKT_OK ? ipStatus : l4Status;
+  // The record's wire length comes before the frame in decoding order.
+  status = origLen > MAX_WIRE_LEN ? PKT_WIRE_LEN
+    : linkStatus != PKT_OK ? linkStatus : ipStatus != PKT_OK ? ipStatus : l4Status;
   return status;
 }

@@ -14,6 +14,7 @@ export const PACKET_STATUS = [
   'IPv6 extension headers run past the frame or exceed 8',
   'frame ends inside the TCP/UDP/ICMP header',
   'TCP data offset below 5',
+  'wire length (orig_len) above 262144 bytes: a damaged record header',
 ] as const;
 
 export const PACKET_OK = 0;
