@@ -11,6 +11,7 @@ import type { EngineExports } from './engine-exports.js';
 import { PacketInput } from './features/packet-input.js';
 
 export type { EngineExports } from './engine-exports.js';
+export { ENGINE_ERROR_COUNT, ENGINE_ERROR_MESSAGES, ENGINE_ERRORS, type EngineErrorName } from './engine-errors.js';
 
 /** Options of loadEngine(); every field is optional. */
 export interface EngineOptions {
@@ -90,7 +91,7 @@ export interface Engine {
 
 /** A failure reported by the engine (init) or caused by bad host input. */
 export class EngineError extends Error {
-  /** Engine error code (docs/engine-abi.md), 0 for host-side input errors. */
+  /** Engine error code (ENGINE_ERRORS, docs/engine-abi.md), 0 for host-side input errors. */
   readonly code: number;
   /** Byte offset in the blob the engine points at, or -1. */
   readonly offset: number;

@@ -3,8 +3,9 @@
  * @packageDocumentation
  */
 export {
-  EngineError, engineMessage, initBlob, instantiateEngine, loadEngine, quantizeFeatures, wasmUrl,
-  type Engine, type EngineExports, type EngineInfo, type EngineOptions, type MissionInfo, type Result,
+  ENGINE_ERROR_COUNT, ENGINE_ERROR_MESSAGES, ENGINE_ERRORS, EngineError, engineMessage, initBlob, instantiateEngine, loadEngine,
+  quantizeFeatures, wasmUrl,
+  type Engine, type EngineErrorName, type EngineExports, type EngineInfo, type EngineOptions, type MissionInfo, type Result,
 } from './engine.js';
 export {
   createFeatureExtractor, FEATURE_COUNT, PACKET_STATUS, packetStatusText, readFeaturesFile, writeFeatures,

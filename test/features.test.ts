@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeBlob } from '../src/blob/writer.js';
-import { engineMessage, instantiateEngine, loadEngine } from '../src/engine.js';
+import { ENGINE_ERRORS, engineMessage, instantiateEngine, loadEngine } from '../src/engine.js';
 import { createFeatureExtractor, PACKET_STATUS, type FeatureExtractor } from '../src/features/index.js';
 import {
   arp, ETH, ether, extension, fill, fragment6, icmp, ipv4, ipv6, LINK, loopback, padEthernet, seq, sll, sll2, tcp,
@@ -16,7 +16,7 @@ import { Lcg } from './helpers/rng.js';
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 const T0 = 1_700_000_000_000_000; // µs
-const PCE_ERR_FEATURE_VERSION = 64, PCE_ERR_FEATURE_WIDTH = 65, PCE_ERR_PACKET_LENGTH = 66, PCE_ERR_NOT_INITIALISED = 1;
+const { PCE_ERR_FEATURE_VERSION, PCE_ERR_FEATURE_WIDTH, PCE_ERR_PACKET_LENGTH, PCE_ERR_NOT_INITIALISED } = ENGINE_ERRORS;
 
 const builds = { simd: await createFeatureExtractor({ simd: true }), scalar: await createFeatureExtractor({ simd: false }) };
 
