@@ -178,7 +178,7 @@ export function pce_packet_buf_ptr(): usize {
   return packetBuf;
 }
 
-/** Bytes of the packet buffer (65,664): the longest frame pce_push_packet / pce_extract take. */
+/** Bytes of the packet buffer (PACKET_CAPACITY, 2,048): the longest frame pce_push_packet / pce_extract take. */
 export function pce_packet_capacity(): u32 {
   return <u32>PACKET_CAPACITY;
 }

@@ -58,8 +58,9 @@ export interface Engine {
    * its 128 features and runs the model on q = 128 · v. `tsMicros`: capture
    * time in µs (a safe integer); `linkType`: LINKTYPE_* of the capture;
    * `origLen`: length on the wire (default bytes.length). Frames longer than
-   * the engine's 65,664-byte buffer are cut to it. Throws EngineError when the
-   * blob's feature_version is not 1 or P is not 128.
+   * the engine's 2,048-byte packet buffer are cut to it. The engine does not
+   * mask `linkType`: pass the low 16 bits of a pcap link-type field. Throws
+   * EngineError when the blob's feature_version is not 1 or P is not 128.
    */
   pushPacket(bytes: Uint8Array, tsMicros: number, linkType: number, origLen?: number): Result;
   /**

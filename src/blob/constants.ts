@@ -1,7 +1,9 @@
 /**
  * The one home of the blob format's constants (docs/blob-format.md).
- * `gen-constants.ts` writes the AssemblyScript and C copies from this file;
- * nobody edits those by hand.
+ * tools/gen-constants.ts writes the AssemblyScript copy
+ * (assembly/blob/constants.ts) and the C copy (firmware/include/pce_blob.h)
+ * from this file; nobody edits those by hand, and
+ * test/engine-constants.test.ts fails while either is stale.
  */
 
 export const MAGIC = [0x50, 0x43, 0x4c, 0x50] as const; // "PCLP"
