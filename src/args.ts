@@ -1,4 +1,9 @@
 /** A small, strict argument parser: unknown flags and missing values are errors, not guesses. */
+
+/** A command line that cannot be run as given: exit status 2 (1 is for input errors). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 export interface Parsed { positional: string[]; flags: Map<string, string | true>; }
 
 export function parseArgs(argv: string[], spec: { values: string[]; switches: string[] }): Parsed {
@@ -9,14 +14,14 @@ export function parseArgs(argv: string[], spec: { values: string[]; switches: st
     if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (spec.switches.includes(name)) {
-      if (inline !== undefined) throw new Error(`${name} takes no value`);
+      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       flags.set(name, true);
     } else if (spec.values.includes(name)) {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
       flags.set(name, v);
     } else {
-      throw new Error(`unknown option ${name}`);
+      throw new UsageError(`unknown option ${name}`);
     }
   }
   return { positional, flags };
@@ -26,7 +31,7 @@ export function intFlag(p: Parsed, name: string, dflt: number, min: number, max:
   const v = p.flags.get(name);
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
   return n;
 }
 

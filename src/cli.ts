@@ -2,7 +2,7 @@
  * `packetclip` command line. Each command is a small function over the
  * library; errors become one clear line on stderr and exit code 1.
  */
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { convertOnnx } from './convert/convert.js';
 import { formatReport, inspectBlob } from './inspect/inspect.js';
 import { formatVerify, verifyModel } from './verify/verify.js';
@@ -10,18 +10,39 @@ import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadEngine } from './engine.js';
 import { describeFeatures, writeFeatures } from './features/index.js';
 import { describeFlowCounters, writeFlowsCsv } from './flows/index.js';
-import { endOutput, guardOutput, isBrokenPipe, isWriteError, writeChunk } from './output.js';
-import { runCapture } from './run/index.js';
+import { guardOutput, isBrokenPipe, isWriteError, writeChunk } from './output.js';
+import { calibrate, DEFAULT_RATE } from './calibrate/calibrate.js';
+import { formatThresholds } from './alerts/index.js';
+import { checkOutputPath } from './output-path.js';
+import { runCommand } from './run/run-command.js';
+import { UsageError } from './args.js';
 
 const USAGE = `usage:
   packetclip convert model.onnx -o model.pclip [--calibration feats.bin|features.f32]
   packetclip inspect model.pclip [--json]
   packetclip flows capture.pcap --csv [-o flows.csv] [--idle-timeout SECONDS]
   packetclip features capture.pcap -o feats.bin [--labels capture.labels.tsv] [--labels-out feats.labels.tsv] [--scalar]
-  packetclip run [--model model.pclip] capture.pcap [--format jsonl] [-o out.jsonl] [--explain] [--scalar]
+  packetclip run [--model model.pclip] capture.pcap|- [--format jsonl|eve] [--alerts-only] [--config thresholds.tsv] [-o out] [--summary text|json] [--html report.html] [--explain] [--scalar]
+  packetclip calibrate benign.pcap|- [-o thresholds.tsv] [--rate R] [--model model.pclip]
   packetclip verify model.onnx [--windows N] [--seed S] [--calibration feats.bin|features.f32] [--inputs features.f32] [--json]`;
 
 type Command = (p: Parsed) => Promise<number>;
+
+/** One line per command for `packetclip <cmd> --help`. */
+const DESCRIPTIONS: Record<string, string> = {
+  convert: 'converts a trained ONNX model into the engine\'s integer blob',
+  inspect: 'prints what a blob holds: dimensions, classes, concepts, tensors, memory',
+  flows: 'writes per-flow statistics of a capture as CSV',
+  features: 'writes the engine\'s 128 features of every packet of a capture',
+  run: 'classifies every packet of a capture (- = stdin): a JSON line per packet, or eve.json alerts per attack episode',
+  calibrate: 'picks alert thresholds on your own benign traffic and writes a thresholds file for run --config',
+  verify: 'checks the engine against ONNX Runtime on random or given inputs',
+};
+
+/** The package version, from package.json beside dist/. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Writes a command's result to stdout; a failed write rejects (console.log would drop it). */
 function print(text: string): Promise<void> {
@@ -29,7 +50,7 @@ function print(text: string): Promise<void> {
 }
 
 function one(p: Parsed, what: string): string {
-  if (p.positional.length !== 1) throw new Error(`expected exactly one ${what}\n${USAGE}`);
+  if (p.positional.length !== 1) throw new UsageError(`expected exactly one ${what}\n${USAGE}`);
   return p.positional[0];
 }
 
@@ -85,24 +106,31 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
     },
   },
   run: {
-    values: ['--model', '--format', '-o', '--output'], switches: ['--explain', '--scalar'],
+    values: ['--model', '--format', '-o', '--output', '--config', '--summary', '--html'], switches: ['--explain', '--scalar', '--alerts-only'],
     run: async (p) => {
-      const input = one(p, 'capture file');
-      const format = stringFlag(p, '--format') ?? 'jsonl';
-      if (format !== 'jsonl') throw new Error(`run: unknown --format ${JSON.stringify(format)}; jsonl is the one format (docs/run-format.md)`);
-      const path = stringFlag(p, '-o') ?? stringFlag(p, '--output');
-      const out = path ? createWriteStream(path) : process.stdout;
-      const r = await runCapture(input, out, {
-        model: stringFlag(p, '--model'), explain: p.flags.has('--explain'), simd: !p.flags.has('--scalar'),
-        onNote: (note) => console.error(`packetclip run: ${note}`),
+      const input = one(p, 'capture file (or - for standard input)');
+      const format = p.flags.has('--alerts-only') ? 'eve' : stringFlag(p, '--format') ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'eve') throw new UsageError(`run: unknown --format ${JSON.stringify(format)}: jsonl (a line per packet, docs/run-format.md) or eve (alerts, docs/alerts-format.md)`);
+      const summary = stringFlag(p, '--summary') ?? 'text';
+      if (summary !== 'text' && summary !== 'json') throw new UsageError(`run: --summary is text or json, got ${JSON.stringify(summary)}`);
+      return runCommand({
+        input, output: stringFlag(p, '-o') ?? stringFlag(p, '--output'), model: stringFlag(p, '--model'), config: stringFlag(p, '--config'),
+        format, explain: p.flags.has('--explain'), simd: !p.flags.has('--scalar'), summary, html: stringFlag(p, '--html'),
       });
-      if (path) await endOutput(out);
-      const errs = r.decodeErrors ? `, ${r.decodeErrors} with a decode error` : '';
-      if (r.captureError) {
-        console.error(`packetclip run: ${input}: ${r.captureError.message}; the ${r.packets} packets before it were classified${errs}`);
-        return 1;
-      }
-      console.error(`packetclip run: ${r.packets} packets classified${errs}`);
+    },
+  },
+  calibrate: {
+    values: ['-o', '--output', '--rate', '--model'], switches: [],
+    run: async (p) => {
+      const input = one(p, 'benign capture (or - for standard input)');
+      const out = stringFlag(p, '-o') ?? stringFlag(p, '--output');
+      if (out !== undefined) checkOutputPath(out, '-o');
+      const rate = stringFlag(p, '--rate');
+      const c = await calibrate(input, { model: stringFlag(p, '--model'), rate: rate === undefined ? DEFAULT_RATE : Number(rate) });
+      const text = formatThresholds(c.thresholds, c.comments);
+      if (out !== undefined) writeFileSync(out, text);
+      else await print(text.trimEnd());
+      console.error(`packetclip calibrate: ${c.comments.join('; ')}`);
       return 0;
     },
   },
@@ -129,8 +157,16 @@ export async function main(argv: string[]): Promise<number> {
       await print(USAGE);
       return name ? 0 : 2;
     }
+    if (name === '--version' || name === '-V') {
+      await print(`packetclip ${version()}`);
+      return 0;
+    }
     const cmd = commands[name];
-    if (!cmd) throw new Error(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      await print(`packetclip ${name}: ${DESCRIPTIONS[name] ?? ''}\n${USAGE.split('\n').filter((l) => l.startsWith(`  packetclip ${name} `)).join('\n')}`);
+      return 0;
+    }
     parsed = parseArgs(rest, cmd);
     return await cmd.run(parsed);
   } catch (e) {

@@ -83,7 +83,7 @@ test('evidence: repeated connections to a login service and the server refusing 
   }
   const [al] = track(vs, { ...T, n: 8 }); // every other packet counts
   assert.is(al!.className, 'Brute Force');
-  assert.match(al!.evidence, /6 connections to FTP \(port 21\), 1 packets per connection: a repeated-login pattern; 4 login refusals from the server \(FTP 530: 4\)\.$/, 'refusals count from the opening of the episode');
+  assert.match(al!.evidence, /6 connections to FTP \(port 21\), 1 packets per connection: a failed-login pattern; 4 login refusals from the server \(FTP 530: 4\)\.$/, 'refusals count from the opening of the episode');
 });
 
 test('loginRefusal: FTP 530, HTTP 401, MQTT CONNACK refused; not from other ports', () => {

@@ -56,6 +56,7 @@ export interface Episode {
   /** The host the episode opened on (the k-of-n window that filled). */
   readonly host: string;
   /** True when the host sent the episode's first packet (it is the attacking side), false when it received it. */
+  /** `first`: the first opening packet (SYN without ACK, or not TCP) of the window that opened the episode, else its first packet. */
   readonly hostIsSource: boolean;
   readonly first: PacketFacts;
   last: PacketFacts;
@@ -241,7 +242,9 @@ export class EpisodeTracker {
   }
 
   private openOn(host: string, slots: Slot[]): void {
-    const first = slots[0]!.v.facts;
+    // The episode reads attacker -> target from its first packet that opens something (a TCP SYN
+    // without ACK, or any non-TCP packet); a target's answer can come first in the window.
+    const first = (slots.find((s) => s.v.facts.protocol !== 6 || ((s.v.facts.tcpFlags ?? 0) & 0x12) === 0x02) ?? slots[0]!).v.facts;
     const C = this.classes.length;
     const e: Episode = {
       id: this.nextId++, host, hostIsSource: first.srcAddr === host, first, last: first, packets: 0, bytes: 0,

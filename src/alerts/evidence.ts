@@ -55,7 +55,8 @@ export function evidenceSentence(e: Episode): string {
   const [top] = e.ports.top(1);
   if (top !== undefined && LOGIN_PORTS.has(top[0]) && ports <= 3 && e.flows.counts.size >= MIN_LOGIN_CONNECTIONS) {
     const n = e.flows.counts.size;
-    facts.push(`${atLeast(e.flows.full)}${n} connections to ${SERVICES.get(top[0])} (port ${top[0]}), ${formatRate(e.packets / n)} packets per connection: a repeated-login pattern`);
+    // Connections alone are also what a flood on that port looks like: "failed logins" needs the server's refusals.
+    facts.push(`${atLeast(e.flows.full)}${n} connections to ${SERVICES.get(top[0])} (port ${top[0]}), ${formatRate(e.packets / n)} packets per connection${e.refusals.counts.size > 0 ? ': a failed-login pattern' : ''}`);
   }
   if (e.refusals.counts.size > 0) {
     const total = [...e.refusals.counts.values()].reduce((a, b) => a + b, 0);
