@@ -8,7 +8,7 @@
 # an SCP transfer). All loops end when $LAB_STOP exists; every command has
 # its own timeout. Environment from lab.sh: LAB_STOP LAB_WORK LAB_DOMAIN
 # HUB_IP CAM_IP GW_IP ADMIN_USER ADMIN_PASS HUB_WEB_USER HUB_WEB_PASS
-# CAM_WEB_USER CAM_WEB_PASS BENIGN_FLOWS HOSTNAME_LAB MY_IP.
+# CAM_WEB_USER CAM_WEB_PASS BENIGN_FLOWS HOSTNAME_LAB MY_IP PLC_IP LAB_DIR.
 set -u
 ROLE=$1
 for kv in $2; do printf -v "P_${kv%%=*}" '%s' "${kv#*=}"; done
@@ -64,8 +64,21 @@ sensor_coap_put() {
     "coap://$CAM_IP/$HOSTNAME_LAB/temp" >/dev/null 2>&1
 }
 
+# DHCP: a device renewing its lease (dhcp=1; busybox udhcpc asks and gets
+# an answer, but the lab keeps its static address: the script is /bin/true)
+# or one the server never answers (dhcp=2: three DISCOVERs, then it gives up).
+dhcp_ask() { timeout 15 busybox udhcpc -i eth0 -n -q -t 3 -T 2 -A 1 -s /bin/true -x "hostname:$HOSTNAME_LAB" >/dev/null 2>&1; }
+dhcp_loop() {
+  case ${P_dhcp:-0} in
+    1) every 150 dhcp_ask ;;
+    2) every 80 dhcp_ask ;;
+  esac
+}
+# SSDP M-SEARCH and an mDNS query, as apps and OSes do to find devices
+discover() { timeout 6 /usr/bin/python3 "$LAB_DIR/iot.py" discover "$MY_IP" >/dev/null 2>&1; }
+
 role_sensor() {
-  lookup "hub.$LAB_DOMAIN"; ntp_sync
+  dhcp_ask; lookup "hub.$LAB_DOMAIN"; ntp_sync
   case $P_proto in
     mqtt) sensor_mqtt & ;;
     coap) every "$P_period" sensor_coap_put & ;;
@@ -74,6 +87,8 @@ role_sensor() {
   every "$P_ntp" ntp_sync &
   every 45 timeout 10 curl -s -m 5 -o /dev/null "http://$HUB_IP/status.json" &   # update check
   every 90 lookup "$(pick "hub.$LAB_DOMAIN" api.devicecloud.example ota.devicecloud.example)" &
+  every "$P_discover" discover &
+  dhcp_loop &
   wait
 }
 
@@ -102,8 +117,15 @@ dash_view() {    # someone watches the camera: a snapshot every 1-2 s for 15-45 
 }
 dash_observe() { timeout $(( P_observe + 10 )) coap-client-notls -B $(( P_observe + 5 )) -s "$P_observe" "coap://$CAM_IP/time" >/dev/null 2>&1; }
 
+dash_modbus() {   # the SCADA view of the PLC: one polling connection at a time
+  timeout 200 /usr/bin/python3 "$LAB_DIR/iot.py" modbus-poll "$PLC_IP" "$P_modbus" "$P_registers" \
+    $(( 30 + RANDOM % 150 )) >/dev/null 2>&1
+}
+
 role_dash() {
   dash_sub &
+  every 3 dash_modbus &
+  every "$P_discover" discover &
   every "$P_poll" dash_poll &
   every "$P_page" dash_page &
   every "$P_view" dash_view &
@@ -112,9 +134,37 @@ role_dash() {
 }
 
 # ---------------------------------------------------------------- admin workstation
+# the admin's own failed logins: a mistyped password now and then (P_typo %)
+badpass() { if (( RANDOM % 100 < P_typo )); then printf '%s' "${ADMIN_PASS}$(pick 1 ! x 2024)"; else printf -- -; fi; }
+admin_ssh_interactive() {   # a person typing commands into a shell, pausing to read
+  local bad; bad=$(badpass)
+  [ "$bad" != - ] && timeout 15 sshpass -p "$bad" ssh "${SSHO[@]}" "$ADMIN_USER@$HUB_IP" true
+  {
+    sleep 1
+    for cmd in $(pick "uptime ls" "df free" "ps w" "cat%device.log" "ls top"); do
+      echo "${cmd//%/ }"; sleep "$(( 1 + RANDOM % 4 )).$(( RANDOM % 10 ))"
+    done
+    echo exit
+  } | timeout 40 sshpass -p "$ADMIN_PASS" ssh -tt "${SSHO[@]}" "$ADMIN_USER@$HUB_IP"
+}
+admin_web() {   # browsing the device UIs, including a mistyped address
+  local h; h=$(pick "$HUB_IP" "$CAM_IP")
+  timeout 20 curl -s -m 10 -o /dev/null -o /dev/null -o /dev/null \
+    "http://$h/" "http://$h/style.css" "http://$h/$(pick status.json app.js logo.jpg settings.html)"
+  (( RANDOM % 4 == 0 )) && timeout 10 curl -s -m 5 -I -o /dev/null "http://$h/$(pick favicon.ico robots.txt)"
+}
+admin_diag() {   # ICMP diagnostics: traceroute (UDP or ICMP), big and don't-fragment pings
+  local t; t=$(pick "$HUB_IP" "$CAM_IP" "$GW_IP" 203.0.113.10 198.51.100.5)
+  case $(( RANDOM % 4 )) in
+    0) timeout 25 traceroute -n -q 1 -w 1 -m 8 "$t" ;;
+    1) timeout 25 traceroute -I -n -q 2 -w 1 -m 6 "$t" ;;
+    2) timeout 10 ping -q -c 3 -s $(( 100 + RANDOM % 1300 )) -i 0.4 "$(pick "$HUB_IP" "$CAM_IP" "$GW_IP")" ;;
+    3) timeout 10 ping -q -c 3 -M do -s 1472 -i 0.4 "$(pick "$HUB_IP" "$GW_IP")" ;;
+  esac
+}
 admin_action() {
   local up="$LAB_WORK/tmp/admin-upload.$$"
-  case $(( RANDOM % 9 )) in
+  case $(( RANDOM % 15 )) in
     0|1) timeout 20 sshpass -p "$ADMIN_PASS" ssh "${SSHO[@]}" "$ADMIN_USER@$HUB_IP" \
            "$(pick uptime 'df -h' 'tail -n 40 device.log' 'ps aux' 'free -m' 'ls -la' 'cat /proc/loadavg')" ;;
     2)   timeout 30 sshpass -p "$ADMIN_PASS" scp "${SSHO[@]}" "$ADMIN_USER@$HUB_IP:backup.tar" /dev/null ;;
@@ -126,6 +176,14 @@ admin_action() {
     6)   lookup "$(pick cam hub gw node7 node12).$LAB_DOMAIN"; lookup "$(pick api ota).devicecloud.example" ;;
     7)   timeout 10 ping -q -c $(( 2 + RANDOM % 4 )) -i 0.5 "$(pick "$HUB_IP" "$CAM_IP" "$GW_IP")" ;;
     8)   timeout 30 curl -s -m 25 -o /dev/null "http://$HUB_IP/firmware.bin" ;;
+    9)   admin_ssh_interactive ;;
+    10)  timeout 40 /usr/bin/python3 "$LAB_DIR/iot.py" telnet "$HUB_IP" "$ADMIN_USER" "$ADMIN_PASS" "$(badpass)" ;;
+    11)  timeout 40 /usr/bin/python3 "$LAB_DIR/iot.py" ftp "$HUB_IP" "$ADMIN_USER" "$ADMIN_PASS" "$(badpass)" ;;
+    12)  admin_diag ;;
+    13)  admin_web ;;
+    14)  (( RANDOM % 100 < P_typo )) &&      # a mistyped web password first
+           timeout 10 curl -s -m 8 -o /dev/null -u "$HUB_WEB_USER:${HUB_WEB_PASS}1" "http://$HUB_IP/admin/"
+         timeout 10 curl -s -m 8 -o /dev/null -u "$HUB_WEB_USER:$HUB_WEB_PASS" "http://$HUB_IP/admin/" ;;
   esac >/dev/null 2>&1
   rm -f "$up"
 }
@@ -137,6 +195,7 @@ cam_upload() {
     "ftp://$ADMIN_USER:$ADMIN_PASS@$HUB_IP/cam-$(date +%H%M%S).jpg" >/dev/null 2>&1
 }
 role_cam() { ntp_sync; every "$P_ntp" ntp_sync & every "$P_upload" cam_upload & wait; }
+role_plc() { dhcp_ask; ntp_sync; every "$P_ntp" ntp_sync & dhcp_loop & wait; }
 role_hub() { ntp_sync; every "$P_ntp" ntp_sync & every 120 lookup "$(pick ota.devicecloud.example telemetry.vendor.example)" & wait; }
 
 # ---------------------------------------------------------------- attacker hosts
@@ -167,6 +226,6 @@ role_attacker() { every "$P_period" atk_request; }
 
 mkdir -p "$LAB_WORK/tmp"
 case $ROLE in
-  sensor|dash|admin|cam|hub|attacker) "role_$ROLE" ;;
+  sensor|dash|admin|cam|hub|plc|attacker) "role_$ROLE" ;;
   *) echo "benign.sh: unknown role '$ROLE'" >&2; exit 2 ;;
 esac

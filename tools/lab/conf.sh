@@ -15,6 +15,7 @@ conf_write() {
   conf_vsftpd "$C" "$W"
   conf_mosquitto "$C"
   conf_dns "$C"
+  conf_snmpd "$C"
   printf 'nameserver %s\nsearch %s\n' "$(lab_ip gw)" "$LAB_DOMAIN" > "$C/resolv.conf"
 }
 
@@ -33,7 +34,7 @@ conf_accounts() {
   chown 2000:2000 "$W/home/$ADMIN_USER" "$W/ftp"
   chmod 755 "$W/home/$ADMIN_USER"
   # files the admin's SSH session reads and that SCP/FTP clients download
-  head -c 150000 /dev/urandom > "$W/home/$ADMIN_USER/backup.tar"
+  head -c 80000 /dev/urandom > "$W/home/$ADMIN_USER/backup.tar"
   head -c 40000 /dev/urandom > "$W/ftp/config.bin"
   printf 'log line %s\n' $(seq 1 400) > "$W/home/$ADMIN_USER/device.log"
   chown -R 2000:2000 "$W/home/$ADMIN_USER" "$W/ftp"
@@ -98,8 +99,8 @@ EOC
   head -c 3000 /dev/urandom | base64 > "$www/style.css"
   head -c 9000 /dev/urandom | base64 > "$www/app.js"
   head -c 12000 /dev/urandom > "$www/logo.jpg"
-  head -c 60000 /dev/urandom > "$www/snapshot.jpg"
-  head -c 250000 /dev/urandom > "$www/firmware.bin"
+  head -c 25000 /dev/urandom > "$www/snapshot.jpg"
+  head -c 120000 /dev/urandom > "$www/firmware.bin"
   echo '{"device":"'"$h"'","status":"ok"}' > "$www/status.json"
   echo '<html><body>settings</body></html>' > "$www/admin/index.html"
 }
@@ -156,4 +157,22 @@ conf_dns() {
     echo "203.0.113.11 ota.devicecloud.example"
     echo "198.51.100.5 telemetry.vendor.example"
   } > "$C/hosts"
+  # dnsmasq's DHCP lease file (it runs as user dnsmasq)
+  : > "$LAB_WORK/run/dnsmasq.leases"
+  chmod 666 "$LAB_WORK/run/dnsmasq.leases"
+}
+
+# SNMP agent on the gateway (net-snmp, community "public" read-only, as many
+# routers ship): polled by nobody here, it is the reflector of SNMP
+# amplification attacks (GetBulk requests from spoofed sources).
+conf_snmpd() {
+  local C=$1
+  mkdir -p "$LAB_WORK/run/snmp"
+  cat > "$C/snmpd.conf" <<EOC
+agentAddress udp:$(lab_ip gw):161
+rocommunity public default
+sysLocation wiring closet
+sysContact netops@$LAB_DOMAIN
+sysName gw.$LAB_DOMAIN
+EOC
 }

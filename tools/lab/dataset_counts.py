@@ -36,8 +36,9 @@ def main():
         sys.exit("usage: dataset_counts.py DATADIR")
     root = sys.argv[1]
     splits = collections.OrderedDict()
-    # train first, then test, then any other split
-    for split in sorted(os.listdir(root), key=lambda s: (s != "train", s != "test", s)):
+    # train first, then validation, then test, then any other split
+    order = {"train": 0, "validation": 1, "test": 2}
+    for split in sorted(os.listdir(root), key=lambda s: (order.get(s, 3), s)):
         d = os.path.join(root, split)
         if not os.path.isdir(d):
             continue

@@ -10,7 +10,8 @@ LAB_DEPS=(
   mosquitto_pub:mosquitto-clients mosquitto_sub:mosquitto-clients
   dnsmasq:dnsmasq-base dig:bind9-dnsutils sshd:openssh-server
   ssh:openssh-client scp:openssh-client ssh-keygen:openssh-client sshpass:sshpass
-  vsftpd:vsftpd curl:curl ping:iputils-ping ntpdig:ntpsec-ntpdig
+  vsftpd:vsftpd curl:curl ping:iputils-ping ntpdig:ntpsec-ntpdig traceroute:traceroute
+  busybox:busybox /usr/sbin/telnetd:inetutils-telnetd snmpd:snmpd fping:fping masscan:masscan patator:patator
   coap-client-notls:libcoap3-bin coap-server-notls:libcoap3-bin
   nmap:nmap hping3:hping3 slowhttptest:slowhttptest dnsperf:dnsperf
   hydra:hydra medusa:medusa ncrack:ncrack

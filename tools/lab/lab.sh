@@ -67,7 +67,7 @@ export LAB_WORK LAB_STOP
 lab_run() {
   local log=/dev/stdout
   if [ "$1" = -o ]; then log=$2; shift 2; fi
-  "$@" >>"$log" 2>&1 &
+  "$@" >>"$log" 2>&1 </dev/null &
   LAB_FG=$!
   wait "$LAB_FG"
   local rc=$?
@@ -122,6 +122,7 @@ printf 'start\tend\tproto\tsrc\tsport\tdst\tdport\n' > "$BENIGN_FLOWS"
 while IFS=$'\t' read -r host kind params; do
   lab_in "$host" env HOSTNAME_LAB="$host" MY_IP="$(lab_ip "$host")" \
     LAB_DOMAIN="$LAB_DOMAIN" HUB_IP="$(lab_ip hub)" CAM_IP="$(lab_ip cam)" GW_IP="$(lab_ip gw)" \
+    PLC_IP="$(lab_ip plc)" LAB_DIR="$LAB_DIR" \
     ADMIN_USER="$ADMIN_USER" ADMIN_PASS="$ADMIN_PASS" HUB_WEB_USER="$HUB_WEB_USER" \
     HUB_WEB_PASS="$HUB_WEB_PASS" CAM_WEB_USER="$CAM_WEB_USER" CAM_WEB_PASS="$CAM_WEB_PASS" \
     BENIGN_FLOWS="$BENIGN_FLOWS" setsid bash "$LAB_DIR/benign.sh" "$kind" "$params" \
@@ -133,7 +134,11 @@ lab_run sleep "$WARMUP"
 # Attacks, one after another, with benign traffic going on throughout. The
 # window [start, end] of each run goes to attacks.tsv for the labeler.
 printf 'id\tfine\tcoarse\tscenario\tattackers\ttarget\tstart\tend\trc\n' > "$OUT/attacks.tsv"
-while IFS=$'\t' read -r id gap fine coarse kind scenario attackers target params; do
+# The schedule is read into memory first: some tools (patator) tear down
+# what they inherit when stopped, and the loop must not depend on an open file.
+mapfile -t SCHEDULE < <(tail -n +2 "$LAB_PLAN/schedule.tsv")
+for row in "${SCHEDULE[@]}"; do
+  IFS=$'\t' read -r id gap fine coarse kind scenario attackers target params <<< "$row"
   lab_run sleep "$gap"
   lab_log "attack $id: $scenario from $attackers -> $target"
   t0=$(lab_now)
@@ -143,7 +148,7 @@ while IFS=$'\t' read -r id gap fine coarse kind scenario attackers target params
   [ "$rc" = 0 ] || lab_log "attack $id exited with $rc (see logs/attack-$id.log)"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$fine" "$coarse" "$scenario" "$attackers" \
     "$target" "$t0" "$t1" "$rc" >> "$OUT/attacks.tsv"
-done < <(tail -n +2 "$LAB_PLAN/schedule.tsv")
+done
 
 lab_log "cool-down ${COOLDOWN}s"
 lab_run sleep "$COOLDOWN"

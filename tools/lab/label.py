@@ -18,8 +18,12 @@ to an attack tool's flow:
      quoted inside it is one remembered for A, and it arrives no later than
      TAIL seconds after A ended (victim replies, SYN-ACK retransmissions to
      spoofed sources, late FINs).
+  3. an ARP frame inside the window of a Reconnaissance run A, sent by one of
+     A's attacker hosts (a sweep's who-has requests, also the kernel's when a
+     scanner sends IP probes to every address) or addressed to one (the
+     answers), is A's. Outside such windows ARP is Benign.
 Everything else is Benign: other hosts' traffic, attacker hosts' benign
-requests, and all ARP.
+requests, and ARP outside reconnaissance windows.
 """
 import collections
 import csv
@@ -31,6 +35,7 @@ import pcapfile  # noqa: E402
 
 FORMAT_VERSION = 1
 TAIL = 120.0          # s: Linux retransmits a SYN-ACK 5 times, the last ~63 s after the SYN
+ARP_SLACK = 1.0      # s: answers to a sweep's last who-has requests
 BENIGN_SLACK = 5.0    # s: a recorded benign request's last ACK/FIN may trail its end time
 BENIGN = ("Benign", "Benign", "benign")
 
@@ -107,8 +112,17 @@ class BenignFlows:
 
 def classify(t, frame, attacks, benign):
     """-> (attack or None, role) for one Ethernet frame."""
+    if frame[12:14] == b"\x08\x06" and len(frame) >= 42:     # rule 3: ARP in a scan's window
+        src_mac, dst_mac = bytes(frame[6:12]), bytes(frame[0:6])
+        for a in attacks:
+            if a.coarse == "Reconnaissance" and a.start <= t <= a.end + ARP_SLACK:
+                if src_mac in a.macs:
+                    return a, "attacker"
+                if dst_mac in a.macs:
+                    return a, "victim"
+        return None, "benign"
     if len(frame) < 34 or frame[12:14] != b"\x08\x00":
-        return None, "benign"                      # ARP and anything not IPv4
+        return None, "benign"                      # anything else not IPv4
     key, inner = flow_key(frame, 14, len(frame))
     if key is None or benign.contains(key, t):
         return None, "benign"
@@ -125,6 +139,34 @@ def classify(t, frame, attacks, benign):
     return None, "benign"
 
 
+class Fragments:
+    """IPv4 fragments after the first carry no ports, so no flow key: they take
+    the label of their datagram's first fragment (same source, destination,
+    protocol and identification), e.g. the tails of large SNMP or DNS answers
+    in a reflection attack."""
+
+    def __init__(self):
+        self.first = {}
+
+    @staticmethod
+    def key(frame):
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+            return None, False, False
+        flags_off = (frame[20] << 8) | frame[21]
+        more, offset = bool(flags_off & 0x2000), flags_off & 0x1FFF
+        return (bytes(frame[26:34]), frame[23], bytes(frame[18:20])), more, offset != 0
+
+    def label(self, frame, decided):
+        """decided: (attack, role) from classify. -> the label to use."""
+        k, more, later = self.key(frame)
+        if k is None or not (more or later):
+            return decided
+        if not later:
+            self.first[k] = decided
+            return decided
+        return self.first.get(k, decided)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: label.py RUNDIR")
@@ -138,10 +180,11 @@ def main():
     benign = BenignFlows(read_tsv(os.path.join(run, "benign_flows.tsv")))
 
     rows = []
+    fragments = Fragments()
     per_class = collections.Counter()
     per_run = collections.Counter()
     for index, t, _, frame in pcapfile.read(pcap):
-        a, role = classify(t, frame, attacks, benign)
+        a, role = fragments.label(frame, classify(t, frame, attacks, benign))
         fine, coarse, scenario = (a.fine, a.coarse, a.scenario) if a else BENIGN
         rows.append("%d\t%s\t%s\t%s\t%s\t%d\n" % (index, fine, coarse, scenario, role, a.id if a else 0))
         per_class[(fine, coarse)] += 1

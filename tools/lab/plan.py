@@ -61,9 +61,10 @@ def kv(d):
 
 def plan_hosts(rng, scale):
     net = pick_subnet(rng)
-    n_sensors = rng.randint(4, 6) if scale == "small" else rng.randint(6, 8)
-    n_atk = rng.randint(3, 4)
-    names = [("gw", "gw"), ("hub", "hub"), ("cam", "cam"), ("dash", "dash"), ("admin", "admin")]
+    n_sensors = rng.randint(3, 5) if scale == "small" else rng.randint(6, 8)
+    n_atk = rng.randint(2, 3) if scale == "small" else rng.randint(3, 4)
+    names = [("gw", "gw"), ("hub", "hub"), ("cam", "cam"), ("plc", "plc"), ("dash", "dash"),
+             ("admin", "admin")]
     names += [("s%d" % i, "sensor") for i in range(1, n_sensors + 1)]
     names += [("atk%d" % i, "attacker") for i in range(1, n_atk + 1)]
     octets = rng.sample(range(2, 254), len(names))
@@ -80,6 +81,22 @@ def plan_hosts(rng, scale):
     return net, hosts
 
 
+def plan_links(rng, hosts):
+    """Hosts behind an imperfect link (Wi-Fi, a VPN, a long cable run): delay,
+    jitter (hence reordering) and loss (hence retransmissions) on their port,
+    emulated by linkem.py. One to three benign clients per seed and, half of
+    the time, an attacker too, so neither class owns LAN-perfect timing."""
+    clients = [h["name"] for h in hosts if h["kind"] in ("sensor", "dash", "admin", "plc")]
+    chosen = rng.sample(clients, rng.randint(1, min(3, len(clients))))
+    if rng.random() < 0.5:
+        chosen.append(rng.choice([h["name"] for h in hosts if h["kind"] == "attacker"]))
+    rows = []
+    for name in chosen:
+        delay = rng.choice([2, 5, 10, 20, 40])
+        rows.append((name, delay, rng.randint(0, max(1, delay // 2)), rng.choice([0, 0.5, 1, 2, 3])))
+    return rows
+
+
 # ---------------------------------------------------------------- benign devices
 def plan_devices(rng, hosts):
     """One row per host that runs client behaviour (benign.sh ROLE PARAMS)."""
@@ -92,18 +109,23 @@ def plan_devices(rng, hosts):
             p.update(proto=rng.choice(["mqtt", "mqtt", "coap", "both"]),
                      period=rng.randint(1, 6), qos=rng.choice([0, 0, 1]),
                      keepalive=rng.choice([15, 30, 60]), ntp=rng.randint(60, 240),
-                     user="dev-" + name, password="%08x" % rng.getrandbits(32))
+                     user="dev-" + name, password="%08x" % rng.getrandbits(32),
+                     # DHCP: 0 static, 1 renews its lease now and then, 2 asks and is never answered
+                     dhcp=rng.choice([0, 1, 1, 2]), discover=rng.randint(40, 120))
             mqtt_users.append((p["user"], p["password"]))
         elif kind == "dash":
             p.update(poll=rng.randint(2, 6), page=rng.randint(20, 60), view=rng.randint(40, 120),
-                     observe=rng.randint(20, 40), user="dashboard", password="%08x" % rng.getrandbits(32))
+                     observe=rng.randint(20, 40), user="dashboard", password="%08x" % rng.getrandbits(32),
+                     modbus=rng.randint(1, 5), registers=rng.randint(2, 24), discover=rng.randint(30, 90))
             mqtt_users.append((p["user"], p["password"]))
         elif kind == "admin":
-            p.update(think=rng.randint(3, 10))
+            p.update(think=rng.randint(3, 9), typo=rng.choice([10, 20, 30]))
         elif kind == "cam":
             p.update(upload=rng.randint(15, 45), ntp=rng.randint(60, 180))
         elif kind == "hub":
             p.update(ntp=rng.randint(60, 200))
+        elif kind == "plc":
+            p.update(notify=rng.randint(20, 60), ntp=rng.randint(60, 240), dhcp=rng.choice([0, 1]))
         elif kind == "attacker":
             # attackers are ordinary hosts too: web, DNS, CoAP requests
             p.update(period=rng.randint(6, 25))
@@ -114,195 +136,305 @@ def plan_devices(rng, hosts):
 
 
 # ---------------------------------------------------------------- attacks
-# Each generator returns (scenario, target, params, attackers or None).
-# Sizes are for --scale small and were calibrated on this lab (docs/lab.md):
-# each draws a packet budget for the run and derives counts from how many
-# packets one unit (a port, a connection, a query) costs on the wire, so the
-# intensity varies freely between seeds while every seed still holds a few
-# thousand packets per fine class.
+# Each generator returns (fine class, scenario, target, params, attackers or None).
+# Sizes are for --scale small: each run draws a packet budget (about 500-1,500
+# packets) and derives its counts from what one unit (a port, a probe, a
+# connection, a query) costs on the wire, so intensity varies freely between
+# seeds while a small run stays near 20,000 packets (docs/lab.md).
 
-SERVERS = ["hub", "cam", "gw"]
+SERVERS = ["hub", "cam", "gw", "plc"]
+TIMING_PROBE_S = {"T1": 15.0, "T2": 0.4}     # nmap's fixed probe spacing at the slow templates
 
 
 def a_portscan(rng, ctx, first):
-    # the first run of a seed is a wide scan, so every seed has this class
-    variant = rng.choice(["syn", "connect"] if first else ["syn", "connect", "slow", "udp"])
+    """nmap port scans at every timing template -T1..-T5, SYN / connect / UDP,
+    with or without version (-sV) or OS (-O) detection. A run with -O is an
+    OS Scan, everything else a Port Scan."""
+    timing = "T%d" % rng.choice([3, 4] if first else [1, 2, 3, 3, 4, 4, 5])
+    scan = rng.choice(["sS", "sT"] if first else ["sS", "sS", "sT", "sU"])
     target = rng.choice(SERVERS + ctx["sensors"][:1])
-    if variant in ("syn", "connect"):          # about 2 packets per port
-        n = rng.randint(1100, 1300) if first else rng.randint(200, 600)
-        lo = rng.randint(1, 20000)
-        ports = rng.choice(["range:1-%d" % n, "top:%d" % n, "range:%d-%d" % (lo, lo + n)])
-        p = {"scan": "sS" if variant == "syn" else "sT", "timing": rng.choice(["T3", "T4", "T4"]),
-             "ports": ports, "retries": rng.randint(1, 2),
-             "maxrate": rng.choice([0, 0, rng.randint(150, 2000)])}
-    elif variant == "slow":   # -T2: 0.4 s between probes, a cautious attacker
-        p = {"scan": rng.choice(["sS", "sT"]), "timing": "T2", "ports": "top:%d" % rng.randint(40, 80),
-             "retries": 1, "maxrate": 0}
-    else:                     # UDP: slow by nature (ICMP rate limits on the victim)
-        p = {"scan": "sU", "timing": "T4", "ports": "top:%d" % rng.randint(25, 60), "retries": 1, "maxrate": 0}
-    p["limit"] = 60
-    return "portscan-%s-%s" % (p["scan"], p["timing"]), target, p, None
+    if timing in TIMING_PROBE_S:   # a probe every 15 s / 0.4 s: a few ports fill the time limit
+        n = 3 if timing == "T1" else rng.randint(40, 80)
+    elif scan == "sU":             # slow by nature (ICMP rate limits on the victim)
+        n = rng.randint(20, 50)
+    else:                          # about 2 packets per port
+        n = rng.randint(400, 600) if first else rng.randint(150, 400)
+    extra = rng.choice(["", "", "sV", "O"]) if scan != "sU" and timing not in TIMING_PROBE_S else ""
+    p = {"scan": scan, "timing": timing, "ports": "top:%d" % n if rng.random() < 0.6 else
+         "range:%d-%d" % (1, n) if rng.random() < 0.5 else "range:%d-%d" % (1000 + n, 1000 + 2 * n),
+         "retries": rng.randint(1, 2), "maxrate": rng.choice([0, 0, rng.randint(150, 2000)]),
+         "extra": extra or "none", "limit": 55}
+    fine = "OS Scan" if extra == "O" else "Port Scan"
+    return fine, "portscan-%s-%s%s" % (scan, timing, "-" + extra if extra else ""), target, p, None
+
+
+def a_sweep(rng, ctx, first):
+    """Host discovery over the subnet: ARP, ICMP echo (nmap or fping), UDP,
+    TCP SYN or ACK ping sweeps. Counted as Port Scan (scans of the network
+    rather than of a host)."""
+    kind = rng.choice(["arp", "arp", "icmp", "icmp-fping", "udp", "tcpsyn", "tcpack"])
+    p = {"kind": kind, "timing": rng.choice(["T3", "T4", "T4", "T5"]),
+         "interval": rng.choice([2, 5, 10, 25, 50]),           # fping ms between probes
+         "port": rng.choice([80, 53, 161, 443, 40125]), "limit": 45}
+    return "Port Scan", "sweep-%s" % kind, "subnet", p, None
+
+
+def a_masscan(rng, ctx, first):
+    """masscan: its own stateless SYN engine at a fixed rate (about 2 packets a port)."""
+    n = rng.randint(150, 500)
+    lo = rng.choice([1, 1, rng.randint(1000, 30000)])
+    p = {"ports": "%d-%d" % (lo, lo + n - 1), "rate": rng.choice([100, 250, 500, 1000, 2000]), "limit": 45}
+    return "Port Scan", "masscan", rng.choice(SERVERS + ctx["sensors"][:1]), p, None
 
 
 def a_osscan(rng, ctx, first):
     # nmap -O first port-scans each host (2 packets a port), then sends its
     # ~16 OS probes per try
-    variant = rng.choice(["single", "list"] if first else ["single", "list", "sweep"])
-    p = {"timing": rng.choice(["T3", "T4"]), "tries": rng.randint(1, 3),
-         "guess": rng.randint(0, 1), "limit": 75}
-    budget = rng.randint(2000, 2400) if first else rng.randint(500, 1200)
+    variant = rng.choice(["single", "list", "sweep"])
+    p = {"timing": rng.choice(["T3", "T4", "T5"]), "tries": rng.randint(1, 3),
+         "guess": rng.randint(0, 1), "sv": rng.choice([0, 0, 1]), "limit": 60}
+    budget = rng.randint(500, 1200)
     if variant == "single":
         target = rng.choice(SERVERS + ctx["sensors"])
-        p["ports"] = "default" if budget > 2000 and rng.random() < 0.5 else "top:%d" % (budget // 2 - 40)
+        p["ports"] = "top:%d" % (budget // 2 - 40)
     elif variant == "list":
         hosts = rng.sample(SERVERS + ctx["sensors"], rng.randint(2, 4))
         target = ",".join(hosts)
         p["ports"] = "top:%d" % max(20, budget // (2 * len(hosts)) - 40)
     else:
         target = "subnet"
-        p["ports"] = "top:%d" % rng.randint(15, 40)
-    return "osscan-%s-%s" % (variant, p["timing"]), target, p, None
+        p["ports"] = "top:%d" % rng.randint(10, 25)
+    return "OS Scan", "osscan-%s-%s%s" % (variant, p["timing"], "-sV" if p["sv"] else ""), target, p, None
 
 
 def a_vulnscan(rng, ctx, first):
     # script sets are named here and spelled out in attacks.sh; only TCP
     # services (nmap -sV waits 5 s per unanswered UDP probe, which stalls it)
-    # (packets per run on the hub: vulnenum ~3,100, discovery ~1,900,
-    # vulnatk ~1,700, vuln ~1,100, defsafe ~600)
-    sets = ["vulnenum", "discovery"] if first else ["vuln", "vulnatk", "discovery", "defsafe"]
-    target = "hub" if first else rng.choice(["hub", "cam"])
+    # (packets per run on the hub: vulnatk ~1,700, vuln ~1,100, defsafe ~600)
+    target = rng.choice(["hub", "hub", "cam", "plc"])
     # a few ports an IoT scanner also tries (telnet, https, rtsp, alt-http, mqtts, tr-069)
-    extra = rng.sample([23, 443, 554, 8080, 8443, 8883, 7547, 5000], rng.randint(0, 3))
-    p = {"scripts": rng.choice(sets), "timing": rng.choice(["T3", "T4"]),
-         "intensity": rng.randint(5, 9), "extra": ":".join(map(str, extra)), "limit": 90}
-    return "vulnscan-%s-%s" % (p["scripts"], p["timing"]), target, p, None
+    extra = rng.sample([443, 554, 8080, 8443, 8883, 7547, 5000], rng.randint(0, 3))
+    p = {"scripts": rng.choice(["vuln", "vulnatk", "discovery", "defsafe", "defsafe"]),
+         "timing": rng.choice(["T3", "T4"]), "intensity": rng.randint(2, 9),
+         "extra": ":".join(map(str, extra)), "limit": 70}
+    return "Vulnerability Scan", "vulnscan-%s-%s" % (p["scripts"], p["timing"]), target, p, None
 
 
-def flood_common(rng, ctx, sent, spoof):
+def flood_common(rng, ctx, sent, spoof, low=False):
     """Attackers, spoofing, bursts and rate shared by the hping3 floods; sent
-    is the number of packets the attackers send in all.
-    A spoofed flood uses random source addresses and, per burst, a random
-    initial TTL (packets from far-away bots arrive with varied TTLs)."""
-    n_atk = rng.randint(1, min(3, len(ctx["attackers"])))
+    is the number of packets the attackers send in all. A spoofed flood uses
+    random source addresses and, per burst, a random initial TTL (packets
+    from far-away bots arrive with varied TTLs). A low-rate flood sends 10-100
+    packets a second for up to half a minute instead of a short burst."""
+    n_atk = rng.randint(1, min(2, len(ctx["attackers"])))
     atks = rng.sample(ctx["attackers"], n_atk)
-    bursts = rng.randint(1, 3)
+    bursts = 1 if low else rng.randint(1, 3)
     ttls = [rng.randint(30, 250) if spoof else 0 for _ in range(bursts)]   # 0: hping3's default
-    return atks, {"spoof": int(spoof), "bursts": bursts, "count": max(100, sent // (bursts * n_atk)),
-                  "interval": "u%d" % rng.choice([150, 250, 400, 700, 1000, 2000, 3000]),
-                  "ttls": ":".join(map(str, ttls)), "pause": rng.randint(1, 5), "limit": 40}
+    interval = rng.choice([10000, 15000, 25000, 50000, 100000]) if low else \
+        rng.choice([150, 250, 400, 700, 1000, 2000, 3000])
+    count = max(60, sent // (bursts * n_atk))
+    if low:   # at most ~25 s of sending
+        count = min(count, 25_000_000 // interval)
+    return atks, {"spoof": int(spoof), "bursts": bursts, "count": count, "interval": "u%d" % interval,
+                  "ttls": ":".join(map(str, ttls)), "pause": rng.randint(1, 4), "limit": 35}
 
 
 def a_icmp_flood(rng, ctx, first):
     # every echo request is answered on the LAN, except the gateway's replies
     # to spoofed sources, which leave through its WAN side
-    target, spoof = rng.choice(SERVERS), rng.random() < 0.55
-    sent = rng.randint(2100, 2500) if (target, spoof) == ("gw", True) else rng.randint(1050, 1300)
-    atks, p = flood_common(rng, ctx, sent, spoof)
+    target, spoof, low = rng.choice(SERVERS), rng.random() < 0.5, rng.random() < 0.35
+    sent = rng.randint(1000, 1300) if (target, spoof) == ("gw", True) else rng.randint(500, 700)
+    atks, p = flood_common(rng, ctx, sent, spoof, low)
     p["size"] = rng.choice([0, 56, 56, 64, 120, 512, 1000, 1400])
-    return "icmpflood-%s" % ("spoofed" if p["spoof"] else "direct"), target, p, atks
+    return "ICMP Flood", "icmpflood-%s%s" % ("spoofed" if spoof else "direct", "-lowrate" if low else ""), \
+        target, p, atks
 
 
 def a_syn_flood(rng, ctx, first):
     # each SYN gets a SYN-ACK (open port: then the attacker kernel's RST, or
-    # for spoofed ones SYN-ACK retransmissions) or a RST (closed port)
-    target, port = rng.choice([("hub", 80), ("hub", 80), ("hub", 22), ("hub", 1883), ("cam", 80),
+    # for spoofed ones SYN-ACK retransmissions) or a RST (closed port).
+    # flags: plain SYN, SYN with ECE+CWR (an ECN-setup SYN, as some flooders
+    # and bots send), or SYN+PSH / SYN+URG oddities
+    target, port = rng.choice([("hub", 80), ("hub", 22), ("hub", 1883), ("cam", 80), ("plc", 502),
                                ("hub", rng.randint(1025, 65000))])
-    sent = rng.randint(1050, 1300) if port > 1024 else rng.randint(700, 900)
-    atks, p = flood_common(rng, ctx, sent, rng.random() < 0.55)
-    p.update(port=port, win=rng.choice([64, 512, 1024, 5840, 8192, 14600, 29200, 64240]))
-    return "synflood-%s" % ("spoofed" if p["spoof"] else "direct"), target, p, atks
+    low = rng.random() < 0.35
+    sent = rng.randint(600, 800) if port > 1024 else rng.randint(350, 500)
+    atks, p = flood_common(rng, ctx, sent, rng.random() < 0.5, low)
+    p.update(port=port, win=rng.choice([64, 512, 1024, 5840, 8192, 14600, 29200, 64240]),
+             flags=rng.choice(["syn", "syn", "ecn", "ecn", "push", "urg"]))
+    return "SYN Flood", "synflood-%s-%s%s" % ("spoofed" if p["spoof"] else "direct", p["flags"],
+                                             "-lowrate" if low else ""), target, p, atks
 
 
 def a_udp_flood(rng, ctx, first):
     # budget as if unanswered: closed ports answer with rate-limited ICMP,
     # the NTP server ignores junk, CoAP answers only what parses as CoAP
     target, port = rng.choice([("cam", 5683), ("gw", 123), ("hub", rng.randint(1025, 65000)),
-                               ("cam", rng.randint(1025, 65000))])
-    sent = rng.randint(2100, 2500)
-    atks, p = flood_common(rng, ctx, sent, rng.random() < 0.55)
+                               ("cam", rng.randint(1025, 65000)), ("plc", rng.randint(1025, 65000))])
+    low = rng.random() < 0.35
+    atks, p = flood_common(rng, ctx, rng.randint(700, 1000), rng.random() < 0.5, low)
     p.update(port=port, size=rng.choice([0, 16, 64, 128, 512, 1024, 1400]))
-    return "udpflood-%s" % ("spoofed" if p["spoof"] else "direct"), target, p, atks
+    return "UDP Flood", "udpflood-%s%s" % ("spoofed" if p["spoof"] else "direct", "-lowrate" if low else ""), \
+        target, p, atks
+
+
+# Reflection / amplification: lab servers answer requests whose source
+# address is spoofed to be the victim's, so their (larger) answers land on
+# the victim. (reflector host, udp port, request payload kind)
+REFLECTORS = [("gw", 53, "dns"), ("gw", 123, "ntp"), ("gw", 161, "snmp"), ("cam", 1900, "ssdp"),
+              ("plc", 1900, "ssdp"), ("cam", 5683, "coap")]
+
+
+def a_reflection(rng, ctx, first):
+    host, port, kind = rng.choice(REFLECTORS)
+    victim = rng.choice(["hub", "dash", "admin"] + ctx["sensors"])
+    n_atk = rng.randint(1, min(2, len(ctx["attackers"])))
+    low = rng.random() < 0.3
+    interval = rng.choice([10000, 20000, 50000]) if low else rng.choice([500, 1000, 2000, 4000])
+    sent = rng.randint(250, 500)     # each request draws one or more answers, then often an ICMP error
+    p = {"reflector": host, "port": port, "kind": kind, "victim": victim, "count": max(40, sent // n_atk),
+         "interval": "u%d" % interval, "limit": 35}
+    fine = "DNS Flood" if kind == "dns" else "UDP Flood"
+    return fine, "reflection-%s%s" % (kind, "-lowrate" if low else ""), host, p, rng.sample(ctx["attackers"], n_atk)
 
 
 def a_dns_flood(rng, ctx, first):
     if rng.random() < 0.5:    # dnsperf: real resolver load from 1-2 attackers
         atks = rng.sample(ctx["attackers"], rng.randint(1, 2))
         secs = rng.randint(2, 5)
-        queries = rng.randint(1050, 1300)     # each answered: 2 packets
-        p = {"tool": "dnsperf", "qps": max(100, queries // (secs * len(atks))), "secs": secs,
+        queries = rng.randint(500, 700)     # each answered: 2 packets
+        p = {"tool": "dnsperf", "qps": max(20, queries // (secs * len(atks))), "secs": secs,
              "clients": rng.randint(2, 10), "limit": 30}
-        return "dnsflood-dnsperf", "gw", p, atks
+        return "DNS Flood", "dnsflood-dnsperf", "gw", p, atks
     # hping3 queries carrying a real DNS payload; answers to spoofed sources
     # leave through the gateway's WAN side, which this capture does not see
-    spoof = rng.random() < 0.55
-    atks, p = flood_common(rng, ctx, rng.randint(2100, 2500) if spoof else rng.randint(1050, 1300), spoof)
+    spoof = rng.random() < 0.5
+    atks, p = flood_common(rng, ctx, rng.randint(1000, 1300) if spoof else rng.randint(500, 700), spoof,
+                           rng.random() < 0.3)
     p["tool"] = "hping3"
-    return "dnsflood-hping3-%s" % ("spoofed" if p["spoof"] else "direct"), "gw", p, atks
+    return "DNS Flood", "dnsflood-hping3-%s" % ("spoofed" if p["spoof"] else "direct"), "gw", p, atks
 
 
 def a_slowloris(rng, ctx, first):
     # per connection: handshake and close (~7 packets) plus one header line
     # and its ACK every interval
-    secs, interval = rng.randint(30, 45), rng.randint(6, 15)
-    conns = rng.randint(2100, 2600) // (7 + 2 * secs // interval)
+    secs, interval = rng.randint(20, 30), rng.randint(5, 12)
+    conns = rng.randint(1000, 1400) // (7 + 2 * secs // interval)
     p = {"conns": conns, "rate": rng.randint(20, 150), "interval": interval,
-         "secs": secs, "hdrlen": rng.randint(16, 48), "limit": secs + 20}
-    return "slowloris", rng.choice(["hub", "hub", "cam"]), p, None
+         "secs": secs, "hdrlen": rng.randint(16, 48), "limit": secs + 15}
+    return "Slowloris", "slowloris", rng.choice(["hub", "hub", "cam"]), p, None
+
+
+# service -> tools that attack it here (docs/lab.md says why some pairs are missing)
+DICT_TOOLS = {"ssh": ["medusa", "patator"], "ftp": ["hydra", "medusa", "patator"],
+              "telnet": ["hydra", "medusa"], "http": ["hydra", "patator"], "mqtt": ["ncrack"]}
 
 
 def a_dictionary(rng, ctx, first, service="ssh"):
-    # rates: ssh/ftp are throttled by the servers (PAM's failure delay,
-    # vsftpd's delay_failed_login), so the thread count sets the attempt
-    # rate (about 1-10/s; sshd's MaxStartups 10 caps ssh threads); HTTP and
-    # MQTT are throttled by the tool (hydra -t/-W, ncrack cd=).
-    p = {"service": service, "limit": rng.randint(20, 30)}
-    if service == "ssh":
-        # medusa only: hydra 9.4 stops trying once sshd closes a connection
-        # at MaxAuthTries (docs/lab.md)
-        p.update(tool="medusa", threads=rng.randint(4, 8), target_user=ctx["admin_user"])
-        target = "hub"
-    elif service == "ftp":
-        p.update(tool=rng.choice(["hydra", "medusa"]), threads=rng.randint(6, 16), target_user=ctx["admin_user"])
-        target = "hub"
-    elif service == "http":
-        p.update(tool="hydra", threads=rng.randint(1, 2), wait=rng.choice([0, 0, 1]))
+    """One service, one tool, slow (one task, paced: ~1-3 attempts/s) or fast
+    (many tasks: up to ~20 attempts/s where the server lets it). ssh, ftp and
+    telnet are also throttled by the servers (PAM's failure delay, vsftpd's
+    delay_failed_login, sshd's MaxStartups); http and mqtt only by the tool."""
+    tool = rng.choice(DICT_TOOLS[service])
+    fast = rng.random() < 0.5
+    p = {"service": service, "tool": tool, "limit": rng.randint(15, 22),
+         "threads": rng.randint(4, 12) if fast else rng.randint(1, 3),
+         "wait": 0 if fast else rng.choice([0, 0, 1]),            # hydra -W / patator --rate-limit (s)
+         "target_user": ctx["admin_user"]}
+    target = "hub"
+    if service == "http":
         target = rng.choice(["hub", "cam"])
         p["target_user"] = ctx["hub_web_user"] if target == "hub" else ctx["cam_web_user"]
-    else:
-        p.update(tool="ncrack", delay="%dms" % rng.choice([100, 150, 250, 400]),
-                 conns=rng.randint(1, 3), target_user=rng.choice(ctx["mqtt_users"]))
-        target = "hub"
-    return "dict-%s-%s" % (service, p["tool"]), target, p, None
+        p["threads"] = rng.randint(2, 4) if fast else 1
+    elif service == "mqtt":
+        p.update(delay="%dms" % (rng.choice([50, 100, 150]) if fast else rng.choice([300, 500, 900])),
+                 conns=rng.randint(2, 4) if fast else 1, target_user=rng.choice(ctx["mqtt_users"]))
+    elif service == "ssh" and tool == "medusa":
+        p["threads"] = max(p["threads"], 2)
+    return "Dictionary Attack", "dict-%s-%s-%s" % (service, tool, "fast" if fast else "slow"), target, p, None
 
 
-# fine class -> (coarse class, generator, runs at --scale small)
-CLASSES = [
-    ("Port Scan", "Reconnaissance", a_portscan, 2),
-    ("OS Scan", "Reconnaissance", a_osscan, 2),
-    ("Vulnerability Scan", "Reconnaissance", a_vulnscan, 2),
-    ("ICMP Flood", "DoS", a_icmp_flood, 1),
-    ("SYN Flood", "DoS", a_syn_flood, 1),
-    ("UDP Flood", "DoS", a_udp_flood, 1),
-    ("DNS Flood", "DoS", a_dns_flood, 1),
-    ("Slowloris", "DoS", a_slowloris, 1),
-    ("Dictionary Attack", "Brute Force", a_dictionary, 4),
-]
+def plan_attacks(rng, ctx, scale):
+    """The attack runs of one seed: at --scale small 4 reconnaissance, 4 DoS and
+    3 brute-force runs drawn from the menus below (3x at full), so every seed
+    holds a different mix and the dataset covers the menus across seeds."""
+    runs = []
+    mult = SCALE_RUNS[scale]
+
+    def run(coarse, gen, *args):
+        fine, scenario, target, p, atks = gen(rng, ctx, *args)
+        runs.append((fine, coarse, gen.__name__[2:], scenario, target, p, atks))
+
+    for i in range(mult):
+        run("Reconnaissance", a_portscan, i == 0)
+        run("Reconnaissance", a_sweep, False)
+        run("Reconnaissance", rng.choice([a_masscan, a_portscan]), False)
+        run("Reconnaissance", rng.choice([a_osscan, a_vulnscan, a_vulnscan]), False)
+        run("DoS", a_reflection, False)
+        run("DoS", rng.choice([a_icmp_flood, a_syn_flood, a_udp_flood]), False)
+        run("DoS", rng.choice([a_syn_flood, a_udp_flood, a_icmp_flood, a_reflection]), False)
+        run("DoS", rng.choice([a_dns_flood, a_slowloris]), False)
+        for svc in rng.sample(sorted(DICT_TOOLS), 3):
+            run("Brute Force", a_dictionary, False, svc)
+    rng.shuffle(runs)
+    return runs
+
+
 SCALE_RUNS = {"small": 1, "full": 3}
 
 
-def dns_query(rng, name):
-    """A DNS query message (RFC 1035) for name, type A, RD set: the payload
-    hping3 repeats in a spoofed DNS flood."""
-    head = bytes([rng.randint(0, 255), rng.randint(0, 255), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0])
+def dns_query(rng, name, qtype=1, edns=False):
+    """A DNS query message (RFC 1035) for name (type A unless given), RD set,
+    with an EDNS0 OPT record advertising 4096-byte answers if edns: the
+    payload hping3 repeats in a spoofed DNS flood or a DNS reflection."""
+    head = bytes([rng.randint(0, 255), rng.randint(0, 255), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1 if edns else 0])
     qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
-    return head + qname + b"\x00\x01\x00\x01"
+    opt = b"\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00" if edns else b""
+    return head + qname + bytes([0, qtype, 0, 1]) + opt
+
+
+def ber(tag, body):
+    """One BER TLV (short or long length form)."""
+    n = len(body)
+    if n < 128:
+        return bytes([tag, n]) + body
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + body
+
+
+def ber_int(v):
+    return ber(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big"))
+
+
+def snmp_getbulk(rng, community="public"):
+    """SNMPv2c GetBulkRequest for the mib-2 subtree, max-repetitions 30-60:
+    a 40-byte request whose answer fills a full datagram."""
+    varbind = ber(0x30, ber(0x30, ber(0x06, bytes([0x2B, 6, 1, 2, 1])) + b"\x05\x00"))
+    pdu = ber(0xA5, ber_int(rng.randint(1, 2 ** 30)) + ber_int(0) + ber_int(rng.randint(30, 60)) + varbind)
+    return ber(0x30, ber_int(1) + ber(0x04, community.encode()) + pdu)
+
+
+def reflection_payload(rng, kind, domain):
+    """The request a reflection attack repeats towards one lab reflector."""
+    if kind == "dns":
+        return dns_query(rng, rng.choice(["big." + domain, domain]), qtype=rng.choice([16, 255]), edns=True)
+    if kind == "ntp":   # mode 7 (private) MON_GETLIST_1 of ntpd's implementation 3: "monlist"
+        return bytes([0x17, 0x00, 0x03, 0x2A]) + bytes(44)
+    if kind == "snmp":
+        return snmp_getbulk(rng)
+    if kind == "ssdp":
+        st = rng.choice(["ssdp:all", "upnp:rootdevice", "urn:schemas-upnp-org:device:Basic:1"])
+        return ("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n"
+                "MX: %d\r\nST: %s\r\n\r\n" % (rng.randint(1, 3), st)).encode()
+    # CoAP confirmable GET /.well-known/core (RFC 6690 resource discovery)
+    return bytes([0x40, 0x01, rng.randint(0, 255), rng.randint(0, 255), 0xBB]) + b".well-known" + b"\x04core"
 
 
 def random_label(rng):
     return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(rng.randint(6, 14)))
 
 
-def write_attack_files(rng, outdir, aid, fine, p, ctx, domain, hostnames):
+def write_attack_files(rng, outdir, aid, fine, kind, p, ctx, domain, hostnames):
     """Wordlists and DNS payloads that one attack run needs, named by its id."""
     if fine == "Dictionary Attack":
         # HTTP needs no more: hydra there tries up to ~40 passwords a second
@@ -319,7 +451,10 @@ def write_attack_files(rng, outdir, aid, fine, p, ctx, domain, hostnames):
         with open(os.path.join(outdir, "users_%d.txt" % aid), "w") as f:
             f.write("\n".join(users) + "\n")
         del p["target_user"]          # the shell only needs the files
-    if fine == "DNS Flood":
+    if kind == "reflection":
+        with open(os.path.join(outdir, "refl_%d.bin" % aid), "wb") as f:
+            f.write(reflection_payload(rng, p["kind"], domain))
+    elif fine == "DNS Flood":
         names = [h + "." + domain for h in hostnames] + \
                 ["%s.%s" % (random_label(rng), domain) for _ in range(40)] + \
                 ["api.devicecloud.example", "ota.devicecloud.example"]
@@ -350,7 +485,7 @@ def main():
            "ADMIN_USER": admin_user, "ADMIN_PASS": wordlist.device_password(rng),
            "HUB_WEB_USER": rng.choice(["admin", "root", "manager"]), "HUB_WEB_PASS": wordlist.device_password(rng),
            "CAM_WEB_USER": rng.choice(["admin", "root", "camera"]), "CAM_WEB_PASS": wordlist.device_password(rng),
-           "WARMUP": rng.randint(15, 25), "COOLDOWN": rng.randint(10, 15)}
+           "WARMUP": rng.randint(10, 15), "COOLDOWN": rng.randint(8, 12)}
     ctx = {"sensors": [h["name"] for h in hosts if h["kind"] == "sensor"],
            "attackers": [h["name"] for h in hosts if h["kind"] == "attacker"],
            "admin_user": admin_user, "hub_web_user": env["HUB_WEB_USER"],
@@ -359,18 +494,7 @@ def main():
     ctx["secrets"].update({admin_user: env["ADMIN_PASS"], env["HUB_WEB_USER"]: env["HUB_WEB_PASS"]})
     ctx["secrets"].setdefault(env["CAM_WEB_USER"], env["CAM_WEB_PASS"])
 
-    runs = []
-    mult = SCALE_RUNS[a.scale]
-    for fine, coarse, gen, n in CLASSES:
-        if gen is a_dictionary:
-            # every service in every run (n = number of services)
-            services = ["ssh", "ftp", "http", "mqtt"][:n]
-            for i, svc in enumerate(services * mult):
-                runs.append((fine, coarse, gen.__name__[2:]) + gen(rng, ctx, i == 0, svc))
-        else:
-            for i in range(n * mult):
-                runs.append((fine, coarse, gen.__name__[2:]) + gen(rng, ctx, i == 0))
-    rng.shuffle(runs)
+    runs = plan_attacks(rng, ctx, a.scale)
 
     with open(os.path.join(a.out, "hosts.tsv"), "w") as f:
         f.write("name\tkind\tip\tmac\tttl\n")
@@ -387,9 +511,13 @@ def main():
         f.write("id\tgap\tfine\tcoarse\tkind\tscenario\tattackers\ttarget\tparams\n")
         for aid, (fine, coarse, kind, scen, target, p, atks) in enumerate(runs, 1):
             atks = atks or [rng.choice(ctx["attackers"])]
-            write_attack_files(rng, a.out, aid, fine, p, ctx, domain, [h["name"] for h in hosts])
-            f.write("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" % (aid, rng.randint(5, 12), fine, coarse, kind, scen,
+            write_attack_files(rng, a.out, aid, fine, kind, p, ctx, domain, [h["name"] for h in hosts])
+            f.write("%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" % (aid, rng.randint(3, 8), fine, coarse, kind, scen,
                                                       ",".join(atks), target, kv(p)))
+    with open(os.path.join(a.out, "links.tsv"), "w") as f:
+        f.write("host\tdelay_ms\tjitter_ms\tloss_pct\n")
+        for name, delay, jitter, loss in plan_links(rng, hosts):
+            f.write("%s\t%d\t%d\t%.1f\n" % (name, delay, jitter, loss))
     with open(os.path.join(a.out, "plan.env"), "w") as f:
         for k, v in env.items():
             f.write("%s=%s\n" % (k, v))

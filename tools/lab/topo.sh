@@ -8,6 +8,9 @@
 #                route of its own, so replies to spoofed off-subnet sources
 #                are sent to it and end there: on a real router they would
 #                leave through the WAN side, which a LAN capture never sees.
+#   <prefix>ln-<host> : for a host in $LAB_PLAN/links.tsv, a link namespace
+#                between the host and the switch where linkem.py delays,
+#                jitters (reorders) and drops frames both ways.
 
 topo_up() {
   local sw; sw=$(lab_ns sw)
@@ -25,7 +28,23 @@ topo_up() {
     # ip_default_ttl per namespace: each host gets its own OS-like TTL.
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
       net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_default_ttl="$ttl" net.ipv4.ip_forward=0
-    ip -n "$sw" link add "v-$name" type veth peer name eth0 netns "$ns"
+    local impair; impair=$(awk -F'\t' -v h="$name" '$1 == h { print $2, $3, $4 }' "$LAB_PLAN/links.tsv" 2>/dev/null)
+    if [ -n "$impair" ]; then
+      local ln; ln=$(lab_ns "ln-$name")
+      ip netns add "$ln"
+      ip netns exec "$ln" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+      ip -n "$ln" link add la type veth peer name eth0 netns "$ns"
+      ip -n "$ln" link add lb type veth peer name "v-$name" netns "$sw"
+      ip -n "$ln" link set la promisc on up
+      ip -n "$ln" link set lb promisc on up
+      ip netns exec "$ln" ethtool -K la tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+      ip netns exec "$ln" ethtool -K lb tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+      # shellcheck disable=SC2086
+      ip netns exec "$ln" setsid /usr/bin/python3 "$LAB_DIR/linkem.py" la lb $impair "$LAB_SEED" \
+        >>"$LAB_WORK/logs/linkem-$name.log" 2>&1 </dev/null &
+    else
+      ip -n "$sw" link add "v-$name" type veth peer name eth0 netns "$ns"
+    fi
     ip -n "$sw" link set "v-$name" master br0 up
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 address "$mac"
