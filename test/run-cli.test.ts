@@ -119,7 +119,7 @@ test('run: the real command with the default model says which one on stderr; bad
   assert.is(parseLines(r.stdout).length, 10);
   assert.match(r.stderr, /packetclip-edge\.pclip \(the shipped model\)/);
   const f = await packetclip(['run', path, '--format', 'csv']);
-  assert.is(f.code, 1);
+  assert.is(f.code, 2, 'a usage error (#12)');
   assert.match(f.stderr, /unknown --format "csv"/);
   const o = join(dir, 'out.jsonl');
   assert.is((await packetclip(['run', '--model', SHIPPED_MODEL_PATH, path, '-o', o])).code, 0);
