@@ -192,6 +192,10 @@ function pceSense(arch, scalar) {
 async function main() {
   for (const d of ['ref', 'frames', 'q15']) mkdirSync(join(work, d), { recursive: true });
   if (!existsSync(model)) throw new Error(`${model} is missing: run npm run build`);
+  for (const arch of ['x86_64', 'aarch64', 'armhf', 'mipsel', 'mips']) {
+    const m = spawnSync('make', ['-s', '-C', join(root, 'firmware'), `ARCH=${arch}`, '-j2'], { encoding: 'utf8' });
+    if (m.status !== 0) throw new Error(`make -C firmware ARCH=${arch} failed:\n${m.stdout}${m.stderr}`);
+  }
   const reals = realCaptures();
   const lab = { name: 'lab-seed3', path: join(root, 'data/test/seed3/capture.pcap') };
   const corpus = await mutatedCorpus(quick ? 12 : 40, reals);
