@@ -212,10 +212,25 @@ static void usage(FILE* f) {
           PCE_DEFAULT_MODEL);
 }
 
+/* Peak RSS of this program: VmHWM (getrusage's ru_maxrss survives execve and
+ * would report the parent's size when a big process started us). */
 static long max_rss_kib(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
+  static char status[4096];
+  long kib = -1;
+  int fd = open("/proc/self/status", O_RDONLY); /* not fopen: that would allocate */
+  if (fd >= 0) {
+    ssize_t n = read(fd, status, sizeof status - 1);
+    close(fd);
+    status[n > 0 ? n : 0] = '\0';
+    const char* p = strstr(status, "VmHWM:");
+    if (p != NULL) kib = strtol(p + 6, NULL, 10);
+  }
+  if (kib < 0) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    kib = ru.ru_maxrss;
+  }
+  return kib;
 }
 
 int main(int argc, char** argv) {
