@@ -25,8 +25,9 @@ function sh(cmd: string, args: string[], env?: Record<string, string>): { status
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Builds into build/bench/<arch> (its own directory, so a conformance run in progress keeps its binaries). */
 function make(arch: string, extra: string[] = []): void {
-  const r = sh('make', ['-s', '-C', fw, `ARCH=${arch}`, '-j2', ...extra]);
+  const r = sh('make', ['-s', '-C', fw, `ARCH=${arch}`, `OUT=build/bench/${arch}`, '-j2', ...extra]);
   if (r.status !== 0) throw new Error(`make ARCH=${arch} failed: ${r.stderr}`);
 }
 
@@ -45,16 +46,16 @@ function main(): void {
   const sizes: Record<string, { dynamic: number; static: number; libpce: number }> = {};
   for (const arch of ARCHES) {
     make(arch);
-    const b = join(fw, 'build', arch);
+    const b = join(fw, 'build/bench', arch);
     sizes[arch] = {
       dynamic: statSync(join(b, 'pce-sense.stripped')).size,
       static: statSync(join(b, 'pce-sense-static.stripped')).size,
       libpce: statSync(join(b, 'libpce.a')).size,
     };
   }
-  make('x86_64', ['OUT=build/x86_64-v3', 'X86_64_MARCH=x86-64-v3']);
-  const sense = join(fw, 'build/x86_64/pce-sense');
-  const senseV3 = join(fw, 'build/x86_64-v3/pce-sense');
+  make('x86_64', ['OUT=build/bench/x86_64-v3', 'X86_64_MARCH=x86-64-v3']);
+  const sense = join(fw, 'build/bench/x86_64/pce-sense');
+  const senseV3 = join(fw, 'build/bench/x86_64-v3/pce-sense');
   const info = JSON.parse(sh(sense, ['--info']).stdout) as Record<string, number | string>;
   const so = join(tmp, 'malloc-count.so');
   if (sh('gcc', ['-shared', '-fPIC', '-O2', '-o', so, join(fw, 'tools/malloc-count.c'), '-ldl']).status !== 0) throw new Error('malloc-count.so');

@@ -35,6 +35,7 @@ const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
 const { runCapture } = await import(dist('src/run/run-capture.js'));
 const { readCaptureFile, PcapError } = await import(dist('src/pcap/index.js'));
 const { loadEngine } = await import(dist('src/engine.js'));
+const { rng: prng } = await import(dist('src/convert/synthetic.js')); // seeded PRNG, so the corpus is the same everywhere
 
 class TextSink extends Writable {
   text = '';
@@ -42,18 +43,6 @@ class TextSink extends Writable {
 }
 
 // ---------- inputs ----------
-
-/** mulberry32: a small seeded PRNG, so the corpus is the same on every machine. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function realCaptures() {
   const dir = resolve(root, '../shared/realpcaps');
@@ -297,7 +286,10 @@ function writeDoc(table, inputs, corpus) {
   const end = '<!-- end of conformance table -->';
   const i = text.indexOf(begin), j = text.indexOf(end);
   if (i < 0 || j < 0) throw new Error(`${path} lacks the table markers`);
-  const body = `${begin}\n${table}\n\n${inputs} captures: the lab test capture, ${inputs - corpus - 1} real captures, ${corpus} mutated captures. Run ${new Date().toISOString().slice(0, 10)}.\n${end}`;
+  const what = quick
+    ? `--quick run: the first 100,000 bytes of the lab capture, ${inputs - corpus - 1} real captures, ${corpus} mutated captures; qemu and wasm3 on the 14 smallest`
+    : `full run: the lab test capture, ${inputs - corpus - 1} real captures, ${corpus} mutated captures`;
+  const body = `${begin}\n${table}\n\n${inputs} captures (${what}). Run ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0]?.model ?? os.arch()}.\n${end}`;
   writeFileSync(path, text.slice(0, i) + body + text.slice(j + end.length));
 }
 
