@@ -1,8 +1,8 @@
 """Per-packet baselines of the paper's Table II (XGBoost, LightGBM, DNN) on the
 engine's own features: each model sees one packet's 128 features (u8 / 255),
-no window. Trained on the lab train captures (seed1, seed2), evaluated on the
-lab test capture (seed3) and on the public real captures (pooled over
-packets, and with every file weighted equally).
+no window. Trained on the lab training split (splits.LAB["train"]); run on
+its own it scores the validation split; the pipeline scores the test sets
+once, in its final evaluation step (docs/training.md, Protocol).
 
     /usr/bin/python3 tools/train/baselines.py [--fraction 0.5] [--out build/train/baselines.json]
 
@@ -25,8 +25,8 @@ from sklearn.neural_network import MLPClassifier
 from xgboost import XGBClassifier
 
 from dataset import COARSE, REPO, Capture, load_lab
-from metrics import evaluate, file_weights, markdown_table, table_row
-from realpcaps import RealFile, load_realpcaps
+from metrics import evaluate, markdown_table, real_metrics, table_row
+from realpcaps import load_realpcaps
 
 N_JOBS = 2
 
@@ -60,57 +60,49 @@ def inputs(captures: Sequence[Capture], rows: Sequence[np.ndarray] = None):
     return X, np.concatenate([c.coarse[r] for c, r in zip(captures, rows)])
 
 
-def per_file(files: List[RealFile], sizes: List[int], y: np.ndarray, proba: np.ndarray) -> List[dict]:
-    """For each real file: its labels, top-1 accuracy and mean probability of the true label."""
-    out, start = [], 0
-    for f, n in zip(files, sizes):
-        yf, pf = y[start:start + n], proba[start:start + n]
-        out.append({"file": f.file, "label": f.label, "packets": n, "counts": f.counts,
-                    "top1": float((pf.argmax(1) == yf).mean()), "p_true": float(pf[np.arange(n), yf].mean()),
-                    "predicted": {c: int((pf.argmax(1) == k).sum()) for k, c in enumerate(COARSE)}})
-        start += n
-    return out
-
-
-def run(fraction: float, seed: int, only: Sequence[str]) -> dict:
-    t0 = time.time()
-    train = load_lab("train")
+def fit(train: Sequence[Capture], fraction: float, seed: int, only: Sequence[str] = ()) -> Dict[str, object]:
+    """The baselines fitted on the training captures (first `fraction` of each
+    fine class per capture, see class_prefix); no choice is made here, the
+    hyper-parameters are fixed above."""
     X_tr, y_tr = inputs(train, [class_prefix(c, fraction) for c in train])
-    X_te, y_te = inputs([load_lab("test")])
-    real, files, skipped = load_realpcaps()
-    X_re, y_re = inputs(real)
-    sizes = [len(c) for c in real]
-    w_re = file_weights(np.repeat(np.arange(len(real)), sizes))
-    result = {"fraction": fraction, "fraction_rule": "first fraction of each (capture, fine class) in file order",
-              "seed": seed, "train_packets": int(len(y_tr)),
-              "train_counts": {c: int((y_tr == k).sum()) for k, c in enumerate(COARSE)},
-              "skipped_real_files": [{"file": f, "why": w} for f, w in skipped],
-              "load_seconds": round(time.time() - t0, 1), "models": {}}
+    fitted = {}
     for name, make in models(seed).items():
         if only and name not in only:
             continue
         t = time.time()
-        model = make().fit(X_tr, y_tr)
-        fit_s = time.time() - t
-        p_te, p_re = model.predict_proba(X_te), model.predict_proba(X_re)
+        fitted[name] = make().fit(X_tr, y_tr)
+        print("%s (fraction %.2f): fit %.1f s on %d packets" % (name, fraction, time.time() - t, len(y_tr)), flush=True)
+    return fitted
+
+
+def probs(model, capture: Capture) -> np.ndarray:
+    return model.predict_proba(inputs([capture])[0])
+
+
+def run(fraction: float, seed: int, only: Sequence[str]) -> dict:
+    """Stand-alone use: fit on the training split and score the validation
+    split (lab validation captures, real validation files). The test sets are
+    scored only by the pipeline's final evaluation step."""
+    fitted = fit(load_lab("train"), fraction, seed, only)
+    lab_val = load_lab("validation")
+    real, files, _ = load_realpcaps("validation")
+    result = {"fraction": fraction, "seed": seed, "models": {}}
+    for name, model in fitted.items():
+        p_lab = np.concatenate([probs(model, c) for c in lab_val])
+        y_lab = np.concatenate([c.coarse for c in lab_val])
         result["models"][name] = {
-            "fit_seconds": round(fit_s, 1), "predict_seconds": round(time.time() - t - fit_s, 1),
-            "lab_test": evaluate(y_te, p_te),
-            "real_pooled": evaluate(y_re, p_re),
-            "real_file_weighted": evaluate(y_re, p_re, weights=w_re),
-            "real_per_file": per_file(files, sizes, y_re, p_re),
+            "lab_validation": evaluate(y_lab, p_lab),
+            "real_validation": real_metrics([f.file for f in files], [c.coarse for c in real],
+                                            [probs(model, c) for c in real]),
         }
-        print("%s: fit %.1f s" % (name, fit_s), flush=True)
     return result
 
 
 def report(result: dict) -> str:
-    parts = []
-    for key, title in (("lab_test", "lab test (seed3)"), ("real_pooled", "realpcaps, pooled over packets"),
-                       ("real_file_weighted", "realpcaps, each file weighted equally")):
-        parts.append("%s, fraction %.2f:\n\n%s" % (title, result["fraction"], markdown_table(
-            [table_row(name, m[key]) for name, m in result["models"].items()])))
-    return "\n\n".join(parts)
+    parts = [markdown_table([table_row(name, m["lab_validation"]) for name, m in result["models"].items()]),
+             markdown_table([table_row(name, m["real_validation"]["pooled"]) for name, m in result["models"].items()])]
+    return "lab validation, then real validation files (pooled, capped), fraction %.2f:\n\n%s" % (
+        result["fraction"], "\n\n".join(parts))
 
 
 def main() -> None:

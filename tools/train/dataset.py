@@ -37,7 +37,7 @@ FINE_TO_COARSE = {
     "ICMP Flood": "DoS", "Slowloris": "DoS", "SYN Flood": "DoS", "UDP Flood": "DoS", "DNS Flood": "DoS",
     "Dictionary Attack": "Brute Force",
 }
-LAB_SPLITS = {"train": ["data/train/seed1", "data/train/seed2"], "test": ["data/test/seed3"]}
+# the lab captures of each split live in splits.LAB (docs/training.md, Protocol)
 
 FEATURES_MAGIC, FEATURES_VERSION, FEATURE_LAYOUT_VERSION, FEATURE_WIDTH = 0x54464350, 1, 1, 128
 FLOWS_MAGIC = "# packetclip-flows v1"
@@ -215,11 +215,17 @@ def load_capture(pcap_path, labels_path=None, time_scale: float = 1.0, cache_dir
                    packets=packets, flows=read_flows(entry / "flows.csv"))
 
 
-def load_lab(split: str, time_scale: float = 1.0, cache_dir="build/train-cache"):
-    """"train": [seed1, seed2] as a list of Captures; "test": the seed3 Capture."""
-    captures = [load_capture(REPO / d / "capture.pcap", REPO / d / "capture.labels.tsv", time_scale, cache_dir)
-                for d in LAB_SPLITS[split]]
-    return captures if split == "train" else captures[0]
+def load_lab(split: str, time_scale: float = 1.0, cache_dir="build/train-cache") -> List[Capture]:
+    """The lab captures of a split of splits.LAB ("train", "validation", "test"),
+    in the listed order. "test" raises splits.TestSetSealed unless the
+    pipeline's final evaluation step has opened the test sets."""
+    from splits import LAB, TestGate
+    if split not in LAB:
+        raise ValueError("unknown split %r (one of %s)" % (split, ", ".join(LAB)))
+    if split == "test":
+        TestGate.require("the lab test split")
+    return [load_capture(REPO / d / "capture.pcap", REPO / d / "capture.labels.tsv", time_scale, cache_dir)
+            for d in LAB[split]]
 
 
 @dataclass

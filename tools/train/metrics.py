@@ -64,3 +64,33 @@ def markdown_table(rows: Sequence[Dict[str, str]]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(r[c] for c in cols) + " |" for r in rows]
     return "\n".join(lines)
+
+
+REAL_CAP = 2000   # packets per real file in the real-traffic metrics (issue 11 targets)
+
+
+def real_metrics(files: Sequence[str], labels: Sequence[np.ndarray], probs: Sequence[np.ndarray],
+                 cap: int = REAL_CAP) -> dict:
+    """The real-traffic figures of the protocol on a set of files, each cut to its
+    first `cap` packets: pooled mAUC, the share of files whose majority
+    predicted label is the file's class, the share of packets labelled an
+    attack in each benign file, and per file top-1 and majority label."""
+    per_file, ys, ps = [], [], []
+    for name, y, p in zip(files, labels, probs):
+        y, p = np.asarray(y)[:cap], np.asarray(p)[:cap]
+        cls = int(np.bincount(y, minlength=len(COARSE)).argmax()) if not (y > 0).any() else int(y[y > 0][0])
+        pred = p.argmax(1)
+        majority = int(np.bincount(pred, minlength=len(COARSE)).argmax())
+        per_file.append({"file": name, "packets": int(len(y)), "class": COARSE[cls],
+                         "top1": float((pred == y).mean()), "majority": COARSE[majority],
+                         "majority_right": majority == cls,
+                         "attack_share": float((pred != 0).mean()),
+                         "predicted": {c: int((pred == k).sum()) for k, c in enumerate(COARSE)}})
+        ys.append(y)
+        ps.append(p)
+    benign = [f for f in per_file if f["class"] == "Benign"]
+    return {"cap": cap, "files": len(per_file), "pooled": evaluate(np.concatenate(ys), np.concatenate(ps)),
+            "majority_right_share": float(np.mean([f["majority_right"] for f in per_file])),
+            "benign_max_attack_share": max((f["attack_share"] for f in benign), default=None),
+            "benign_files_over_5pct": [f["file"] for f in benign if f["attack_share"] > 0.05],
+            "per_file": per_file}

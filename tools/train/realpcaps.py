@@ -73,11 +73,20 @@ def packet_labels(capture: Capture, file_class: int) -> Tuple[np.ndarray, Option
     return np.where(involved, file_class, 0).astype(np.int64), host
 
 
-def load_realpcaps(root: Path = REALPCAPS, cache_dir="build/train-cache") -> Tuple[List[Capture], List[RealFile], List[Tuple[str, str]]]:
-    """(captures with `coarse` set by the background rule, their metadata, skipped files)."""
+def load_realpcaps(split: str, root: Path = REALPCAPS, cache_dir="build/train-cache") -> Tuple[List[Capture], List[RealFile], List[Tuple[str, str]]]:
+    """(captures with `coarse` set by the background rule, their metadata, skipped files)
+    of one split: "validation" (splits.REAL_VALIDATION) or "test" (every other
+    file kept by read_manifest; raises splits.TestSetSealed until the final
+    evaluation step opens the test sets)."""
+    from splits import TestGate, real_split
+    if split not in ("validation", "test"):
+        raise ValueError("split must be 'validation' or 'test', got %r" % split)
+    if split == "test":
+        TestGate.require("the real-traffic test files")
     if not (root / "MANIFEST.tsv").exists():
         raise FileNotFoundError("%s not found: the real captures live in ../shared/realpcaps beside the repo" % (root / "MANIFEST.tsv"))
     rows, skipped = read_manifest(root)
+    rows = [r for r in rows if real_split(r["file"]) == split]
     captures, files = [], []
     for row in rows:
         cls = COARSE.index(MANIFEST_CLASS[row["label"].split(":", 1)[0]])
@@ -90,7 +99,8 @@ def load_realpcaps(root: Path = REALPCAPS, cache_dir="build/train-cache") -> Tup
 
 
 def main() -> None:
-    _, files, skipped = load_realpcaps()
+    """Per-file counts of the validation files (the test files stay sealed here)."""
+    _, files, skipped = load_realpcaps("validation")
     print("file\tlabel\tcentral_host\t" + "\t".join(COARSE))
     for f in files:
         print("%s\t%s\t%s\t%s" % (f.file, f.label, f.central_host or "", "\t".join(str(f.counts[c]) for c in COARSE)))

@@ -168,6 +168,9 @@ they explain the choices above.
 
 
 def write_report(r: dict, path: Path) -> None:
+    if "protocol" in r:
+        path.write_text(protocol_report(r))
+        return
     s = r["shipped"]
     head = (
         "# PacketCLIP-Edge: the shipped model and its evaluation\n\n"
@@ -180,6 +183,66 @@ def write_report(r: dict, path: Path) -> None:
     parts = [head, section_zero_shot(r), section_lab(r), section_scarcity(r), section_real(r),
              section_training(r), DEVELOPMENT_NOTES]
     path.write_text("\n\n".join(parts) + "\n")
+
+
+# ---------------------------------------------------------------- protocol report (issue 11)
+def pm(x: dict) -> str:
+    """mean ± std (min-max) of a spread entry."""
+    return f"{x['mean']:.4f} ± {x['std']:.4f} ({x['min']:.4f}-{x['max']:.4f})"
+
+
+def protocol_report(r: dict) -> str:
+    p, s = r["protocol"], r["shipped"]
+    e, fl = s["engine"], s["float"]
+    xgb = r["baselines"]["test"]["1.0"]["XGBoost"]
+    out = ["# PacketCLIP-Edge: the shipped model and its evaluation",
+           f"Generated {r['generated']} by `/usr/bin/python3 tools/train/pipeline.py` "
+           f"({r['pipeline_seconds'] / 60:.1f} minutes); every number from `models/report.json` of that run.",
+           "## Protocol\n\nSplit by capture (docs/training.md, Protocol). Every choice below was made on the "
+           "validation split only; the test sets were read once, by the final evaluation step, after the shipped "
+           "run was chosen and written:\n\n"
+           + "\n".join(f"- opened {a['opened_utc']} UTC: {a['reason']} (shipped ONNX sha256 {a['model_sha256'][:16]}…)"
+                       for a in p["test_access"])
+           + "\n\n" + table(["split", "lab captures"], [[k, ", ".join(f"`{d}`" for d in v)] for k, v in p["lab"].items()])
+           + "\n\nReal validation files: " + ", ".join(f"`{f}`" for f in p["real_validation"])
+           + f".\n\nReal test files ({len(p['real_test'])}): every other file of the manifest, DERIVED excluded; "
+           f"each cut to its first {p['real_cap']:,} packets.",
+           "## Choices (validation only)\n\n" + table(
+               ["choice", "options: validation score", "chosen", "by", "data"],
+               [[c["what"], ", ".join(f"{k}: {v:.4f}" for k, v in c["scores"].items()), c["chosen"], c["by"], c["data"]]
+                for c in p["choices"]]),
+           "## Spread across training seeds (test, engine unless noted)\n\n" + table(
+               ["measure", "mean ± std (min-max)"], [[k, pm(v)] for k, v in r["spread"].items()]),
+           f"## Lab test captures (shipped run `{s['run']}`)\n\n" + table(
+               AUC_HEADER, [auc_row(f"engine, {k}", v, f4) for k, v in e["lab_test"].items()]
+               + [auc_row("engine, both pooled", e["lab_test_pooled"], f4),
+                  auc_row("float ONNX, both pooled", fl["lab_test_pooled"], f4)]
+               + [auc_row(f"{n} (per packet), both pooled", b["lab_test_pooled"])
+                  for n, b in r["baselines"]["test"]["1.0"].items()]),
+           "## Real-traffic test files\n\n" + table(
+               ["model", "pooled mAUC", "files with the right majority label", "max attack share on a benign file"],
+               [[name, f4(m["pooled"]["mAUC"]), f3(m["majority_right_share"]), f3(m["benign_max_attack_share"])]
+                for name, m in [("engine", e["real_test"]), ("float ONNX", fl["real_test"])]
+                + [(f"{n} (per packet)", b["real_test"]) for n, b in r["baselines"]["test"]["1.0"].items()]])
+           + f"\n\nXGBoost + 0.03 = {f4(xgb['real_test']['pooled']['mAUC'] + 0.03)}.\n\n### Per file (engine)\n\n"
+           + table(["file", "class", "packets", "top-1", "majority", "attack share"],
+                   [[f["file"], f["class"], str(f["packets"]), f3(f["top1"]), f["majority"], f3(f["attack_share"])]
+                    for f in e["real_test"]["per_file"]]),
+           "## Engine against float\n\n" + table(["measure", "value"], [[k, f"{v:.4f}" if isinstance(v, float) else str(v)]
+                                                                       for k, v in s["engine_vs_float"].items()]),
+           f"## Data scarcity ({r['scarcity']['fraction']:.0%} of the training data)\n\n"
+           f"Engine lab test mAUC {f4(r['scarcity']['engine']['lab_test_pooled']['mAUC'])}, float "
+           f"{f4(r['scarcity']['float']['lab_test_pooled']['mAUC'])}"
+           + ("; baselines at the same fraction: " + ", ".join(
+               f"{n} {f4(b['lab_test_pooled']['mAUC'])}"
+               for n, b in r["baselines"]["test"][str(r['scarcity']['fraction'])].items())
+              if str(r['scarcity']['fraction']) in r["baselines"]["test"] else "") + ".",
+           "## Zero-shot (10 fine classes, lab test captures)\n\n"
+           f"Pretraining variant chosen on validation: {HEAD_NAMES[r['zero_shot_test']['heads']]}.\n\n"
+           + table(["capture", "top-1", "top-5", "balanced top-1", "packets"],
+                   [[k, f3(v["top1"]), f3(v["top5"]), f3(v["balanced_top1"]), str(v["n"])]
+                    for k, v in r["zero_shot_test"].items() if k != "heads"])]
+    return "\n\n".join(out) + "\n"
 
 
 def main() -> None:

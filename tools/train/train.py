@@ -42,6 +42,7 @@ class TrainConfig:
     encoder_lr_scale: float = 1.0   # packet encoder learning rate relative to lr (0 freezes it)
     eval_every: int = 250
     seed: int = 0
+    class_weights: Optional[tuple] = None   # cross-entropy weight per coarse class (None: all 1)
 
 
 def concept_embeddings(kgs: Sequence[MissionKG], text_encoder, text_side) -> List[torch.Tensor]:
@@ -134,6 +135,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     opt = torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
     curve, t0 = [], time.time()
+    cw = None if cfg.class_weights is None else torch.tensor(cfg.class_weights, dtype=torch.float32)
     for step in range(cfg.steps):
         which = rng.choice(len(captures), size=cfg.segments, p=draw / draw.sum())
         loss = 0.0
@@ -145,7 +147,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
             y = torch.from_numpy(c.coarse[ends])
             use = torch.from_numpy(labelled[k][ends].astype(np.float32))
             logits = window_logits(model, x, present)
-            ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="none")
+            ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), weight=cw, reduction="none")
                   * use.reshape(-1)).sum()
             prob = torch.softmax(logits, -1)
             same = (y[:, 1:] == y[:, :-1]).float() * use[:, 1:] * use[:, :-1]
