@@ -60,12 +60,33 @@ typedef struct pce_error {
   char message[192]; /* NUL-terminated: the engine's text, or the library's */
 } pce_error;
 
+/** Flag bits of pce_packet_meta.flags. */
+#define PCE_META_HAS_PORTS 1u     /* src_port and dst_port are the TCP/UDP ports */
+#define PCE_META_HAS_TCP_FLAGS 2u /* tcp_flags is the TCP flags byte */
+
+/**
+ * Where a packet goes, as the engine decoded it: the engine's packet metadata
+ * record (docs/engine-abi.md, "Packet metadata"), the same values every host reads.
+ */
+typedef struct pce_packet_meta {
+  uint8_t ip_version; /* 4 or 6 when both IP addresses were captured, else 0 (and every field is 0) */
+  uint8_t protocol;   /* IPv4 protocol / last IPv6 next header */
+  uint8_t flags;      /* PCE_META_HAS_PORTS | PCE_META_HAS_TCP_FLAGS */
+  uint8_t tcp_flags;
+  uint16_t src_port;
+  uint16_t dst_port;
+  uint64_t flow_id;   /* hash of the direction-independent 5-tuple, 1..2^53-1; 0 without addresses */
+  uint8_t src[16];    /* network byte order; IPv4 in the first 4 bytes */
+  uint8_t dst[16];
+} pce_packet_meta;
+
 /** The decision for one packet. */
 typedef struct pce_verdict {
   int32_t class_index;    /* decided class, 0..class_count-1 */
   uint32_t decode_status; /* the engine's decode status (0 = ok; docs/features.md) */
   uint32_t class_count;   /* valid entries of probs_q15 */
   int32_t probs_q15[PCE_MAX_CLASSES]; /* probability of class k = probs_q15[k] / 32768 */
+  pce_packet_meta meta;   /* where the packet goes */
 } pce_verdict;
 
 /** What an open engine runs. */

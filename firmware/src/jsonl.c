@@ -1,8 +1,11 @@
 /*
  * The lines `packetclip run --format jsonl` writes (src/run/jsonl.ts,
- * docs/run-format.md), byte for byte, in integers only: a probability q/32768
- * is printed as JavaScript prints round6(q / 32768), i.e. Math.round (half up)
- * of q·10^6/32768 = q·15625/512, then the shortest decimal of r/10^6.
+ * docs/run-format.md, version 2), byte for byte, in integers only: a
+ * probability q/32768 is printed as JavaScript prints round6(q / 32768), i.e.
+ * Math.round (half up) of q·10^6/32768 = q·15625/512, then the shortest
+ * decimal of r/10^6. Addresses are written by put_address (the rules of
+ * src/flows/address-text.ts), not inet_ntop, whose IPv6 text differs between
+ * C libraries (glibc writes IPv4-compatible addresses as ::a.b.c.d, musl not).
  */
 #include <stdio.h>
 #include <string.h>
@@ -164,11 +167,109 @@ static void put_prob(int32_t q) {
   }
 }
 
+/* Suricata's proto names (src/flows/packet-row.ts, PROTOCOL_NAMES), the number as text otherwise. */
+static void put_proto(uint8_t p) {
+  const char* name = NULL;
+  switch (p) {
+    case 1: name = "ICMP"; break;
+    case 2: name = "IGMP"; break;
+    case 6: name = "TCP"; break;
+    case 17: name = "UDP"; break;
+    case 41: name = "IPv6"; break;
+    case 47: name = "GRE"; break;
+    case 50: name = "ESP"; break;
+    case 51: name = "AH"; break;
+    case 58: name = "IPv6-ICMP"; break;
+    case 132: name = "SCTP"; break;
+    case 136: name = "UDPLite"; break;
+  }
+  if (name != NULL) puts_(name);
+  else put_u64(p);
+}
+
+static void put_hex16(uint32_t g) {
+  static const char hex[] = "0123456789abcdef";
+  char t[4];
+  int k = 4;
+  do {
+    t[--k] = hex[g & 15];
+    g >>= 4;
+  } while (g);
+  put(t + k, 4 - (size_t)k);
+}
+
+static void put_dotted(const uint8_t* a) {
+  for (int i = 0; i < 4; i++) {
+    if (i) put(".", 1);
+    put_u64(a[i]);
+  }
+}
+
+/* An address as text: dotted quad (IPv4); RFC 5952 (IPv6): lowercase hex, the first longest run
+ * of two or more zero groups as "::", IPv4-mapped addresses as ::ffff:a.b.c.d. */
+static void put_address(uint8_t version, const uint8_t* a) {
+  if (version == 4) {
+    put_dotted(a);
+    return;
+  }
+  uint32_t g[8];
+  for (int i = 0; i < 8; i++) g[i] = (uint32_t)a[2 * i] << 8 | a[2 * i + 1];
+  if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == 0xffff) {
+    puts_("::ffff:");
+    put_dotted(a + 12);
+    return;
+  }
+  int best_at = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && g[j] == 0) j++;
+    if (j - i > best_len) {
+      best_at = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  for (int i = 0; i < 8; i++) {
+    if (i == best_at) {
+      put("::", 2);
+      i += best_len - 1;
+      continue;
+    }
+    if (i && i != best_at + best_len) put(":", 1);
+    put_hex16(g[i]);
+  }
+}
+
+/* "flow_id", addresses, ports and "proto", when the engine found the packet's addresses. */
+static void put_location(const pce_packet_meta* m) {
+  if (m->ip_version == 0) return;
+  puts_(",\"flow_id\":");
+  put_u64(m->flow_id);
+  puts_(",\"src_ip\":\"");
+  put_address(m->ip_version, m->src);
+  put("\"", 1);
+  if (m->flags & PCE_META_HAS_PORTS) {
+    puts_(",\"src_port\":");
+    put_u64(m->src_port);
+  }
+  puts_(",\"dest_ip\":\"");
+  put_address(m->ip_version, m->dst);
+  put("\"", 1);
+  if (m->flags & PCE_META_HAS_PORTS) {
+    puts_(",\"dest_port\":");
+    put_u64(m->dst_port);
+  }
+  puts_(",\"proto\":\"");
+  put_proto(m->protocol);
+  put("\"", 1);
+}
+
 void pce_out_decision(uint64_t i, int64_t ts_us, const pce_verdict* v) {
   puts_("{\"i\":");
   put_u64(i);
   puts_(",\"ts\":");
   put_seconds(ts_us);
+  put_location(&v->meta);
   puts_(",\"label\":");
   uint32_t k = (uint32_t)v->class_index;
   put(O.quoted[k], O.quoted_len[k]);
@@ -180,6 +281,7 @@ void pce_out_decision(uint64_t i, int64_t ts_us, const pce_verdict* v) {
     put_prob(v->probs_q15[c]);
   }
   put("}", 1);
+  puts_(v->decode_status == 0 ? ",\"decoded\":true" : ",\"decoded\":false");
   if (v->decode_status != 0) {
     char s[32];
     puts_(",\"status\":");

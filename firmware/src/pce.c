@@ -56,6 +56,7 @@ typedef struct pce_vtable {
   uint32_t (*packet_buf_ptr)(void* inst);
   uint32_t (*packet_capacity)(void* inst);
   uint32_t (*packet_status)(void* inst);
+  uint32_t (*packet_meta_ptr)(void* inst);
 } pce_vtable;
 
 /* Wrappers with a common signature around one module's generated exports. */
@@ -82,12 +83,13 @@ typedef struct pce_vtable {
   static uint32_t mod##_packet_buf_ptr(void* i) { return w2c_##mod##_pce_packet_buf_ptr((w2c_##mod*)i); } \
   static uint32_t mod##_packet_capacity(void* i) { return w2c_##mod##_pce_packet_capacity((w2c_##mod*)i); } \
   static uint32_t mod##_packet_status(void* i) { return w2c_##mod##_pce_packet_status((w2c_##mod*)i); } \
+  static uint32_t mod##_packet_meta_ptr(void* i) { return w2c_##mod##_pce_packet_meta_ptr((w2c_##mod*)i); } \
   static const pce_vtable mod##_vtable = {                                                              \
       build_value, mod##_instantiate, mod##_free, mod##_memory, mod##_version, mod##_blob_alloc,        \
       mod##_init, mod##_reset, mod##_push_packet, mod##_probs_ptr, mod##_concepts_ptr,                  \
       mod##_concept_count, mod##_dim, mod##_error_message, mod##_error_offset, mod##_error_tensor,      \
       mod##_memory_bytes, mod##_arena_bytes, mod##_packet_buf_ptr, mod##_packet_capacity,               \
-      mod##_packet_status,                                                                              \
+      mod##_packet_status, mod##_packet_meta_ptr,                                                       \
   };
 
 PCE_DEFINE_VTABLE(pcescalar, PCE_BUILD_SCALAR)
@@ -110,6 +112,7 @@ struct pce_engine {
   uint32_t packet_buf;   /* pce_packet_buf_ptr() */
   uint32_t packet_cap;   /* pce_packet_capacity() */
   uint32_t probs;        /* pce_probs_ptr() */
+  uint32_t meta;         /* pce_packet_meta_ptr() */
   char names[PCE_MAX_CLASSES][PCE_MAX_NAME_BYTES + 1];
 };
 
@@ -155,6 +158,14 @@ static inline int32_t pce_mem_i32(const wasm_rt_memory_t* m, uint32_t addr) {
 
 /* ---- helpers ---- */
 
+/* The engine's packet metadata record (docs/engine-abi.md, "Packet metadata"; assembly/features/meta.ts). */
+#define PCE_META_BYTES 48u
+#define PCE_META_FLOW_LO 8u
+#define PCE_META_SRC_ADDR 16u
+#define PCE_META_DST_ADDR 32u
+
+static void pce_read_meta(const pce_engine* e, pce_packet_meta* m);
+
 static uint32_t pce_le32(const uint8_t* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -193,6 +204,29 @@ static void pce_read_names(pce_engine* e, const uint8_t* blob, size_t len) {
       e->names[k][n] = '\0';
       p += 2 + n;
     }
+  }
+}
+
+/* Copies the record into *m, field by field (Wasm memory is little-endian, whatever the host). */
+static void pce_read_meta(const pce_engine* e, pce_packet_meta* m) {
+  const wasm_rt_memory_t* mem = e->mem;
+  uint32_t p = e->meta;
+  memset(m, 0, sizeof *m);
+  m->ip_version = pce_mem_u8(mem, p);
+  if (m->ip_version != 4 && m->ip_version != 6) {
+    m->ip_version = 0;
+    return;
+  }
+  m->protocol = pce_mem_u8(mem, p + 1);
+  m->flags = pce_mem_u8(mem, p + 2);
+  m->tcp_flags = pce_mem_u8(mem, p + 3);
+  m->src_port = (uint16_t)(pce_mem_u8(mem, p + 4) | pce_mem_u8(mem, p + 5) << 8);
+  m->dst_port = (uint16_t)(pce_mem_u8(mem, p + 6) | pce_mem_u8(mem, p + 7) << 8);
+  m->flow_id = (uint64_t)(uint32_t)pce_mem_i32(mem, p + PCE_META_FLOW_LO) |
+               (uint64_t)(uint32_t)pce_mem_i32(mem, p + PCE_META_FLOW_LO + 4) << 32;
+  for (uint32_t i = 0; i < 16; i++) {
+    m->src[i] = pce_mem_u8(mem, p + PCE_META_SRC_ADDR + i);
+    m->dst[i] = pce_mem_u8(mem, p + PCE_META_DST_ADDR + i);
   }
 }
 
@@ -283,7 +317,9 @@ pce_engine* pce_engine_open(const void* blob, size_t len, pce_build build, pce_e
   e->packet_buf = vt->packet_buf_ptr(&e->inst);
   e->packet_cap = vt->packet_capacity(&e->inst);
   e->probs = vt->probs_ptr(&e->inst);
+  e->meta = vt->packet_meta_ptr(&e->inst);
   if (e->classes > PCE_MAX_CLASSES || !pce_mem_fits(e->mem, e->probs, 4ull * e->classes) ||
+      !pce_mem_fits(e->mem, e->meta, PCE_META_BYTES) ||
       !pce_mem_fits(e->mem, e->packet_buf, e->packet_cap)) {
     pce_error_set(err, PCE_STATUS_ENGINE, 0, "engine reported an impossible layout");
     goto fail;
@@ -315,6 +351,7 @@ pce_status pce_engine_push(pce_engine* e, const uint8_t* frame, uint32_t len, in
   out->decode_status = status;
   out->class_count = e->classes;
   for (uint32_t c = 0; c < e->classes; c++) out->probs_q15[c] = pce_mem_i32(e->mem, e->probs + 4 * c);
+  pce_read_meta(e, &out->meta);
   return PCE_STATUS_OK;
 trapped:
   return PCE_STATUS_TRAP;
