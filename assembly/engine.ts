@@ -14,7 +14,7 @@ import {
 import { dK, dM, dP, dimsAt, validateBlob } from './blob/validate';
 import { ARENA_BASE, arenaAlloc, arenaReset, arenaTop } from './arena';
 import { FEATURE_VERSION, PACKET_CAPACITY } from './features/constants';
-import { extractPacket, featBuf, packetBuf, packetInputError, packetStatus, resetFeatures } from './features/index';
+import { extractPacket, featBuf, metaBuf, packetBuf, packetInputError, packetStatus, resetFeatures } from './features/index';
 import {
   acts, buildModel, conceptTotal, explainConcepts, frame, inBuf, logits, probs, pushPacket, recomputeWindow, resetState,
 } from './model';
@@ -191,6 +191,14 @@ export function pce_feature_version(): i32 {
 /** u8[128]: the features of the last packet given to pce_push_packet or pce_extract. */
 export function pce_features_ptr(): usize {
   return featBuf;
+}
+
+/**
+ * u8[48]: where the last packet given to pce_push_packet / pce_extract goes (docs/engine-abi.md,
+ * "Packet metadata"): IP version, protocol, flags, TCP flags, ports, flow id, addresses. Needs no blob.
+ */
+export function pce_packet_meta_ptr(): usize {
+  return metaBuf;
 }
 
 /** Decode status of the last packet (docs/features.md, "Decode status"): 0 ok, else why it was not fully decoded. */

@@ -28,6 +28,7 @@ export interface EngineExports {
   pce_feature_version(): number;
   pce_features_ptr(): number;
   pce_packet_status(): number;
+  pce_packet_meta_ptr(): number;
   pce_extract(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
   pce_push_packet(len: number, linkType: number, tsLo: number, tsHi: number, origLen: number): number;
 }

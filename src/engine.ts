@@ -3,20 +3,30 @@
  * build/packetclip.simd.wasm or build/packetclip.wasm with WebAssembly
  * directly, places and validates the blob inside Wasm, quantizes float
  * features on the host, and reads results from the engine's memory.
+ * Browser-safe: Node's file system is imported only when a build is read
+ * from a file: URL (the default in Node); a page passes the .wasm's bytes or
+ * its http(s) URL (EngineOptions.wasm).
  */
-import { readFile } from 'node:fs/promises';
 import type { Dims } from './blob/layout.js';
 import { readValidatedInfo } from './blob/reader.js';
 import type { EngineExports } from './engine-exports.js';
 import { PacketInput } from './features/packet-input.js';
+import { PacketMetaReader, type PacketMeta } from './features/packet-meta.js';
 
 export type { EngineExports } from './engine-exports.js';
+export type { PacketMeta } from './features/packet-meta.js';
 export { ENGINE_ERROR_COUNT, ENGINE_ERROR_MESSAGES, ENGINE_ERRORS, type EngineErrorName } from './engine-errors.js';
 
 /** Options of loadEngine(); every field is optional. */
 export interface EngineOptions {
   /** true (default): the SIMD build `build/packetclip.simd.wasm`; false: the scalar build `build/packetclip.wasm`. */
   simd?: boolean;
+  /**
+   * The build to run instead of reading build/*.wasm: its bytes, a compiled module, or a URL
+   * (http(s): fetched; file: read from disk, Node only). Default: wasmUrl(simd). How the browser
+   * page loads the engine.
+   */
+  wasm?: BufferSource | URL | WebAssembly.Module;
 }
 
 /** One decision. */
@@ -72,6 +82,12 @@ export interface Engine {
   packetFeatures(): Uint8Array;
   /** Decode status of the last packet: 0 ok, else see PACKET_STATUS (docs/features.md, "Decode status"). */
   packetStatus(): number;
+  /**
+   * Where the last packet goes, as the engine decoded it (docs/engine-abi.md, "Packet metadata"):
+   * IP version, protocol, addresses, ports, TCP flags, flow id; undefined when its two IP
+   * addresses were not captured (ARP, other non-IP, undecodable).
+   */
+  packetMeta(): PacketMeta | undefined;
   /** Back to a window of zero frames. */
   reset(): void;
   /** Recomputes the current window from its stored frames (must equal the last push bit for bit). */
@@ -112,19 +128,37 @@ export function wasmUrl(simd: boolean): URL {
 
 const modules = new Map<boolean, Promise<WebAssembly.Module>>();
 
-/** Compiles a build once per process. */
-export function engineModule(simd: boolean): Promise<WebAssembly.Module> {
+/** The bytes at `url`: read from disk for file: (Node), fetched otherwise. */
+async function fetchBytes(url: URL): Promise<BufferSource> {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return new Uint8Array(await readFile(url));
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new EngineError(`cannot load the engine from ${url.href}: HTTP ${r.status}`);
+  return r.arrayBuffer();
+}
+
+/** Compiles `source` (bytes, module or URL). */
+async function compileSource(source: BufferSource | URL | WebAssembly.Module): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  return WebAssembly.compile(source instanceof URL ? await fetchBytes(source) : source);
+}
+
+/** Compiles a build once per process (or `source` when given, not cached). */
+export function engineModule(simd: boolean, source?: BufferSource | URL | WebAssembly.Module): Promise<WebAssembly.Module> {
+  if (source !== undefined) return compileSource(source);
   let m = modules.get(simd);
   if (!m) {
-    m = readFile(wasmUrl(simd)).then((bytes) => WebAssembly.compile(bytes));
+    m = compileSource(wasmUrl(simd));
     modules.set(simd, m);
   }
   return m;
 }
 
 /** A fresh engine instance (no blob loaded): the raw ABI, for tests and tools. */
-export async function instantiateEngine(simd: boolean): Promise<EngineExports> {
-  const instance = await WebAssembly.instantiate(await engineModule(simd), {});
+export async function instantiateEngine(simd: boolean, source?: BufferSource | URL | WebAssembly.Module): Promise<EngineExports> {
+  const instance = await WebAssembly.instantiate(await engineModule(simd, source), {});
   return instance.exports as unknown as EngineExports;
 }
 
@@ -176,6 +210,7 @@ class WasmEngine implements Engine {
   private readonly x: EngineExports;
   private readonly input: Int16Array;
   private readonly packets: PacketInput;
+  private readonly meta: PacketMetaReader;
   private readonly probsView: Int32Array;
   private readonly logitsView: Int16Array;
   private readonly frameView: Int16Array;
@@ -196,6 +231,7 @@ class WasmEngine implements Engine {
     this.actsView = new Int32Array(buf, x.pce_concepts_ptr(), x.pce_concept_count());
     this.inputScale = d.inputScale;
     this.packets = new PacketInput(x);
+    this.meta = new PacketMetaReader(x);
     this.frameScale = d.frameScale;
   }
 
@@ -267,6 +303,10 @@ class WasmEngine implements Engine {
     return this.x.pce_packet_status();
   }
 
+  packetMeta(): PacketMeta | undefined {
+    return this.meta.read();
+  }
+
   conceptActivationsQ(): Int32Array {
     this.check(this.x.pce_explain());
     return this.actsView.slice();
@@ -281,7 +321,7 @@ class WasmEngine implements Engine {
  */
 export async function loadEngine(blob: Uint8Array, options: EngineOptions = {}): Promise<Engine> {
   const simd = options.simd ?? true;
-  const x = await instantiateEngine(simd);
+  const x = await instantiateEngine(simd, options.wasm);
   const code = initBlob(x, blob);
   if (code !== 0) {
     if (code < 0) throw new EngineError(`engine: cannot place a ${blob.length}-byte blob in linear memory`);

@@ -132,3 +132,20 @@ export const IPPROTO_ICMPV6: u32 = 58;
 export const IPPROTO_DSTOPTS: u32 = 60;
 /** IPv6 extension headers walked before the transport header. */
 export const MAX_IPV6_EXTENSIONS = 8;
+
+// ---- Packet metadata (pce_packet_meta_ptr; docs/engine-abi.md, "Packet metadata") ----
+/** Bytes of the metadata record. */
+export const META_BYTES = 48;
+export const META_IP_VERSION = 0; // u8: 4 or 6 when both addresses were captured, else 0 (and the record is all zero)
+export const META_PROTO = 1; // u8: IPv4 protocol / last IPv6 next header
+export const META_FLAGS = 2; // u8: META_HAS_PORTS | META_HAS_TCP_FLAGS
+export const META_TCP_FLAGS = 3; // u8: the TCP flags byte (valid with META_HAS_TCP_FLAGS)
+export const META_SRC_PORT = 4; // u16 (little-endian, as all engine memory): valid with META_HAS_PORTS
+export const META_DST_PORT = 6; // u16
+export const META_FLOW_LO = 8; // u32: flow id bits 0..31
+export const META_FLOW_HI = 12; // u32: flow id bits 32..52 (the id is below 2^53, a safe integer in JSON)
+export const META_SRC_ADDR = 16; // u8[16]: network byte order; IPv4 in the first 4 bytes, the rest 0
+export const META_DST_ADDR = 32; // u8[16]
+/** Flag bits of META_FLAGS. */
+export const META_HAS_PORTS: u8 = 1;
+export const META_HAS_TCP_FLAGS: u8 = 2;

@@ -7,13 +7,14 @@
 import { PCE_ERR_FEATURE_VERSION, PCE_ERR_FEATURE_WIDTH, PCE_ERR_PACKET_LENGTH, PCE_OK } from '../blob/errors';
 import { FEATURE_COUNT, FEATURE_VERSION, MAX_WIRE_LEN, NET_IPV4, NET_IPV6, PACKET_CAPACITY, PKT_OK, PKT_WIRE_LEN } from './constants';
 import { beginFrame, packetBuf } from './frame';
+import { clearMeta, metaBuf, setMeta } from './meta';
 import { decodeLink, linkStatus, netKind, netOff } from './link';
 import { addrLen, clearNetwork, decodeIPv4, decodeIPv6, dstOff, ipProto, ipStatus, ipEnd, l4Off, srcOff } from './network';
 import { clearTables, noAddressState, updateAddressState, updateAny } from './tables';
 import { decodeTransport, dstPort, hasPorts, hasTcpFlags, l4Status, srcPort, tcpFlags } from './transport';
 import { beginVector, featBuf, putFlags, putNetwork, putState, putTransport } from './vector';
 
-export { featBuf, packetBuf };
+export { featBuf, metaBuf, packetBuf };
 
 let status = PKT_OK;
 
@@ -25,6 +26,7 @@ export function packetStatus(): i32 {
 /** Forgets all per-address, per-flow and global timing state. */
 export function resetFeatures(): void {
   clearTables();
+  clearMeta();
   status = PKT_OK;
   memory.fill(featBuf, 0, <usize>FEATURE_COUNT);
 }
@@ -61,8 +63,11 @@ export function extractPacket(len: u32, linkType: u32, ts: i64, origLen: u32): i
   if (ip && addrLen > 0) {
     updateAddressState(ts, packetBuf + <usize>srcOff, packetBuf + <usize>dstOff, addrLen, ipProto,
       hasPorts, srcPort, dstPort, hasTcpFlags, tcpFlags);
+    setMeta(kind == NET_IPV4 ? 4 : 6, ipProto, packetBuf + <usize>srcOff, packetBuf + <usize>dstOff, addrLen,
+      hasPorts, srcPort, dstPort, hasTcpFlags, tcpFlags);
   } else {
     noAddressState();
+    clearMeta();
   }
   putState();
   putFlags();

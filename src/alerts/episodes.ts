@@ -67,7 +67,7 @@ export interface Episode {
   readonly probSums: number[];
   /** Other endpoints, by packets. */
   readonly peers: CappedCounter<string>;
-  /** Destination ports of packets from the attacking side (TCP, UDP, SCTP), by packets. */
+  /** Destination ports of packets from the attacking side (TCP, UDP), by packets. */
   readonly ports: CappedCounter<number>;
   /** Flows of packets from the attacking side, by packets: a flow is one connection attempt. */
   readonly flows: CappedCounter<number>;
@@ -229,7 +229,8 @@ export class EpisodeTracker {
     return w;
   }
 
-  private closeQuiet(now: number): void {
+  /** Closes the episodes quiet at capture time `now` (also called by a live feed's wall-clock timer). */
+  closeQuiet(now: number): void {
     const quiet = this.thresholds.quietMicros;
     for (const [host, e] of this.open) {
       if (now - e.last.tsMicros > quiet) this.close(host, e);

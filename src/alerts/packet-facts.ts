@@ -1,10 +1,11 @@
 /**
- * What the alert layer and `run`'s lines know about one packet besides the model's verdict: its
- * flow id (the id `packetclip flows --csv` gives the flow), addresses, ports, protocol, bytes on
- * the wire, TCP flags, and whether it is a server refusing a login (the "failed-login" evidence of
- * docs/alerts-format.md). One FlowTable per run, so flow ids are those of the whole capture.
+ * What the alert layer knows about one packet besides the model's verdict: its flow id,
+ * addresses, ports, protocol and TCP flags as the engine decoded them (its packet metadata, the
+ * values `run`'s lines and pce-sense print), bytes on the wire, and whether it is a server
+ * refusing a login (the "failed-login" evidence of docs/alerts-format.md).
  */
-import { DecodedIpPacket, FlowTable, packetRow, type FlowPacket, type PacketRow } from '../flows/index.js';
+import type { PacketMeta } from '../features/packet-meta.js';
+import { DecodedIpPacket, packetRow, type FlowPacket, type PacketRow } from '../flows/index.js';
 
 /** The login refusals recognised in a server's first payload bytes. */
 export type LoginRefusal = 'FTP 530' | 'HTTP 401' | 'MQTT refused' | 'POP3 -ERR' | 'Telnet incorrect';
@@ -39,16 +40,26 @@ export function loginRefusal(frame: Uint8Array, payloadAt: number, srcPort: numb
   return undefined;
 }
 
-/** Locates the packets of one capture, in order. */
+/**
+ * Locates packets: `meta` (Engine.packetMeta() right after the packet was pushed) gives the
+ * location; src/flows' decoder adds ARP addresses, the IP length and the TCP payload a refusal is
+ * read from. A packet is 'ip' exactly when the engine found its two addresses.
+ */
 export class PacketLocator {
-  private readonly table = new FlowTable(() => {}); // only ids are needed; flows end silently
   private readonly scratch = new DecodedIpPacket();
 
-  facts(p: FlowPacket): PacketFacts {
-    const row = packetRow(p, this.table.add(p), this.scratch);
+  facts(p: FlowPacket, meta: PacketMeta | undefined): PacketFacts {
+    const decoded = packetRow(p, -1, this.scratch);
+    const row: PacketRow = meta === undefined
+      ? decoded.status === 'ip' ? { index: p.index, tsMicros: p.tsMicros, flowId: -1, status: 'undecodable' } : decoded
+      : {
+        index: p.index, tsMicros: p.tsMicros, flowId: meta.flowId, status: 'ip', ipVersion: meta.ipVersion, protocol: meta.protocol,
+        srcAddr: meta.srcAddr, dstAddr: meta.dstAddr, srcPort: meta.srcPort, dstPort: meta.dstPort,
+        ipLength: decoded.ipLength, tcpFlags: meta.tcpFlags,
+      };
     const s = this.scratch;
     let refusal: LoginRefusal | undefined;
-    if (row.status === 'ip' && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
+    if (decoded.status === 'ip' && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
       refusal = loginRefusal(p.data, s.transportAt + (p.data[s.transportAt + 12]! >> 4) * 4, row.srcPort);
     }
     return refusal === undefined ? { ...row, bytes: p.origLen } : { ...row, bytes: p.origLen, refusal };

@@ -42,7 +42,7 @@ export async function calibrate(input: string, opts: CalibrateOptions = {}): Pro
   for await (const p of input === '-' ? readCaptureStream(process.stdin) : readCaptureFile(input)) {
     const r = engine.pushPacket(p.data, p.tsMicros, p.linkType, p.origLen);
     const status = engine.packetStatus();
-    verdicts.push({ facts: locator.facts(p), probs: r.probs, status });
+    verdicts.push({ facts: locator.facts(p, engine.packetMeta()), probs: r.probs, status });
     if (status === 0) attack.forEach(([, i], k) => q15[k]!.push(Math.round(r.probs[i]! * Q15_ONE)));
   }
   if (verdicts.length === 0) throw new Error(`${input}: no packets to calibrate on`);

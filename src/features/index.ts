@@ -13,5 +13,6 @@ export {
   type LabelRow, type LabelsManifest,
 } from './labels-manifest.js';
 export { FEATURE_COUNT, PacketInput } from './packet-input.js';
+export { META_BYTES, PacketMetaReader, type PacketMeta } from './packet-meta.js';
 export { PACKET_OK, PACKET_STATUS, packetStatusText } from './packet-status.js';
 export { describeFeatures, labelsPathFor, writeFeatures, type WriteFeaturesOptions, type WriteFeaturesResult } from './write-features.js';

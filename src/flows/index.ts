@@ -22,4 +22,4 @@ export { FRAGMENT_TIMEOUT_SECONDS, MAX_TRACKED_DATAGRAMS } from './fragment-map.
 export { MAX_IPV6_EXTENSION_HEADERS } from './ipv6-header.js';
 export { DecodedIpPacket, UNFLOWED, type IpPacketSummary, type PacketSummary, type TransportKind, type UnflowedPacket } from './packet-summary.js';
 export { describeFlowCounters, writeFlowsCsv } from './write-flows-csv.js';
-export { packetRow, protocolName, type PacketRow, type PacketStatus } from './packet-row.js';
+export { ipProtocolName, packetRow, protocolName, type PacketRow, type PacketStatus } from './packet-row.js';

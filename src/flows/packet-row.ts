@@ -69,9 +69,14 @@ const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
   [58, 'IPv6-ICMP'], [132, 'SCTP'], [136, 'UDPLite'],
 ]);
 
+/** Suricata's `proto` text for an IP protocol number (firmware/src/jsonl.c has the same table). */
+export function ipProtocolName(protocol: number): string {
+  return PROTOCOL_NAMES.get(protocol) ?? String(protocol);
+}
+
 /** `proto` of a packet row: the IP protocol's name, "ARP" for ARP, undefined for other frames. */
 export function protocolName(row: PacketRow): string | undefined {
   if (row.status === 'arp') return 'ARP';
   if (row.protocol === undefined) return undefined;
-  return PROTOCOL_NAMES.get(row.protocol) ?? String(row.protocol);
+  return ipProtocolName(row.protocol);
 }

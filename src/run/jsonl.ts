@@ -1,11 +1,14 @@
 /**
- * Lines of `packetclip run --format jsonl` (docs/run-format.md, version 1).
+ * Lines of `packetclip run --format jsonl` (docs/run-format.md, version 2).
  * Written by hand rather than JSON.stringify so that `ts` is exact to the
- * microsecond and probabilities have a fixed precision.
+ * microsecond and probabilities have a fixed precision; firmware/src/jsonl.c
+ * writes the same bytes.
  */
+import type { PacketMeta } from '../features/packet-meta.js';
+import { ipProtocolName } from '../flows/packet-row.js';
 import type { ConceptDelta } from './explain.js';
 
-export const RUN_FORMAT_VERSION = 1;
+export const RUN_FORMAT_VERSION = 2;
 
 /** Seconds with exactly six decimals, exact for any safe-integer µs count. */
 export function formatSeconds(tsMicros: number): string {
@@ -26,6 +29,8 @@ export interface DecisionLine {
   tsMicros: number;
   label: string;
   probs: Float32Array;
+  /** Where the packet goes (the engine's packet metadata), when it has IP addresses. */
+  meta?: PacketMeta;
   /** Decode status and its words, when the packet did not decode fully. */
   status?: number;
   error?: string;
@@ -41,7 +46,13 @@ export function quoteNames(names: readonly string[]): string[] {
 export function formatDecision(d: DecisionLine, quoted: readonly string[]): string {
   let probs = '';
   for (let c = 0; c < quoted.length; c++) probs += `${c ? ',' : ''}${quoted[c]}:${round6(d.probs[c]!)}`;
-  let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)},"label":${JSON.stringify(d.label)},"probs":{${probs}}`;
+  let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)}`;
+  const m = d.meta;
+  if (m !== undefined) {
+    s += `,"flow_id":${m.flowId},"src_ip":"${m.srcAddr}"${m.srcPort !== undefined ? `,"src_port":${m.srcPort}` : ''}`;
+    s += `,"dest_ip":"${m.dstAddr}"${m.dstPort !== undefined ? `,"dest_port":${m.dstPort}` : ''},"proto":"${ipProtocolName(m.protocol)}"`;
+  }
+  s += `,"label":${JSON.stringify(d.label)},"probs":{${probs}},"decoded":${d.error === undefined}`;
   if (d.error !== undefined) s += `,"status":${d.status},"error":${JSON.stringify(d.error)}`;
   if (d.concepts) {
     s += `,"concepts":[${d.concepts.map((c) => `{"mission":${JSON.stringify(c.mission)},"concept":${JSON.stringify(c.concept)},"delta":${round6(c.delta)}}`).join(',')}]`;

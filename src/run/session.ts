@@ -1,24 +1,24 @@
 /**
- * The loop behind the `packetclip run` command: classifies every packet of a capture file or of
- * stdin (`-`), writes per-packet lines (jsonl) and/or alert lines (eve), and stops cleanly.
- * Streaming: with `stream` each packet's output is handed to the OS before the next packet is
- * read; otherwise lines are written in large chunks. A stop (SIGINT/SIGTERM) lets the packet in
- * hand finish, closes the open episodes, flushes and returns: nothing read is lost.
+ * The loop behind `packetclip run` and the library's runCapture(): classifies every packet of a
+ * capture file or of stdin (`-`) through PacketClassifier (classify.ts), writes per-packet lines
+ * (jsonl) and/or alert lines (eve), and stops cleanly. Streaming: with `stream` each packet's
+ * output is handed to the OS before the next packet is read; otherwise lines are written in large
+ * chunks. A live input (a pipe or a FIFO) also closes quiet episodes on a wall-clock timer, so a
+ * feed that goes silent still gets its alerts (docs/alerts-format.md, "When an alert is written").
+ * A stop (SIGINT/SIGTERM) lets the packet in hand finish, closes the open episodes, flushes and
+ * returns: nothing read is lost. Once the capture is open, any failure but a failed write ends the
+ * output with an error line after the lines of every packet before it (docs/run-format.md).
  */
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { existsSync, readFileSync } from 'node:fs';
-import {
-  alertOf, checkClasses, defaultThresholds, EpisodeTracker, formatEveAlert, PacketLocator, parseThresholds,
-  type Alert, type PacketFacts, type Thresholds,
-} from '../alerts/index.js';
+import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { checkClasses, defaultThresholds, parseThresholds, type PacketFacts, type Thresholds } from '../alerts/index.js';
 import { loadEngine, type Engine } from '../engine.js';
-import { packetStatusText } from '../features/packet-status.js';
+import { writeChunk } from '../output.js';
 import { PcapError, readCaptureFile, readCaptureStream, type Packet } from '../pcap/index.js';
+import { PacketClassifier } from './classify.js';
 import { chooseModel, SHIPPED_MODEL_PATH } from './default-model.js';
-import { ConceptExplainer } from './explain.js';
-import { formatCaptureError, formatDecision, quoteNames } from './jsonl.js';
-import { RunTally } from './summary.js';
+import type { RunTally } from './summary.js';
 
 /** The name that reads standard input. */
 export const STDIN = '-';
@@ -38,6 +38,8 @@ export interface SessionOptions {
   readonly stop?: Promise<string>;
   /** Name for eve's pcap_filename; undefined for stdin. */
   readonly captureName?: string;
+  /** Close quiet episodes on a wall-clock timer; default: when the input is a pipe or a FIFO. */
+  readonly live?: boolean;
   /** Called for every packet after it is classified (HTML report, progress). */
   readonly onPacket?: (p: Packet, facts: PacketFacts, label: string, probs: Float32Array) => void;
   /** Called once, before the first packet, with the model note. */
@@ -67,15 +69,15 @@ export function resolveThresholds(classes: readonly string[], config: string | u
   return t;
 }
 
-/** Writes `s` and resolves once the stream has handed it on (errors reject: EPIPE, ENOSPC...). */
-function write(out: Writable, s: string): Promise<void> {
-  return new Promise((resolve, reject) => out.write(s, (e) => (e ? reject(e) : resolve())));
-}
+/** How often a live feed's timer closes quiet episodes. */
+export const LIVE_TICK_MS = 250;
 
-/** Lines in order; flushed at 64 KiB, or after every packet when streaming. */
+/** Lines in order; flushed at 64 KiB, or after every packet when streaming. Remembers a failed write. */
 class Output {
   private parts: string[] = [];
   private size = 0;
+  /** The error a write failed with (EPIPE, ENOSPC...): nothing more can be written. */
+  failed: unknown;
   constructor(private readonly out: Writable, private readonly stream: boolean) {}
   add(line: string): void {
     this.parts.push(line);
@@ -85,11 +87,14 @@ class Output {
     if (this.stream || this.size >= 1 << 16) await this.flush();
   }
   async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
+    if (this.parts.length === 0 || this.failed !== undefined) return;
     const chunk = this.parts.join('\n') + '\n';
     this.parts = [];
     this.size = 0;
-    await write(this.out, chunk);
+    await writeChunk(this.out, chunk).catch((e: unknown) => {
+      this.failed = e;
+      throw e;
+    });
   }
 }
 
@@ -100,54 +105,63 @@ async function packetsOf(input: string): Promise<AsyncGenerator<Packet, void, un
   return readCaptureFile(input);
 }
 
+/** A pipe or FIFO (stdin for "-"): a feed that may go silent. */
+function isLiveInput(input: string): boolean {
+  try {
+    const st = input === STDIN ? fstatSync(0) : statSync(input);
+    return st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 export async function runSession(input: string, out: Writable, opts: SessionOptions): Promise<SessionResult> {
   const choice = chooseModel(opts.model);
   opts.onNote?.(choice.note);
   const engine = await loadEngine(choice.blob, { simd: opts.simd ?? true });
-  const classes = engine.info.classes;
-  const explainer = opts.explain ? new ConceptExplainer(engine) : undefined;
-  const quoted = quoteNames(classes);
+  const thresholds = resolveThresholds(engine.info.classes, opts.config, opts.model === undefined);
   const output = new Output(out, opts.stream);
-  const tally = new RunTally();
-  const thresholds = resolveThresholds(classes, opts.config, opts.model === undefined);
-  const tracker = new EpisodeTracker(classes, thresholds, (e) => {
-    const a: Alert = alertOf(e, classes);
-    tally.alerts.push(a);
-    if (opts.format === 'eve') output.add(formatEveAlert(a, classes, opts.captureName));
-  });
-  const locator = new PacketLocator();
+  const run = new PacketClassifier(engine, { format: opts.format, thresholds, explain: opts.explain, captureName: opts.captureName }, (l) => output.add(l));
   const packets = await packetsOf(input);
   opts.onReady?.(engine);
   let stopped: string | undefined;
   const stop = opts.stop?.then((why) => (stopped = why, null));
+  // Live: the capture clock advances with the wall clock after the newest packet.
+  let lastMicros: number | undefined;
+  let lastArrival = 0;
+  let timerFailed: (e: unknown) => void = () => {};
+  const broken = new Promise<never>((_, reject) => (timerFailed = reject));
+  broken.catch(() => {});
+  const timer = (opts.live ?? isLiveInput(input)) ? setInterval(() => {
+    if (lastMicros === undefined) return;
+    run.closeQuiet(lastMicros + (Date.now() - lastArrival) * 1000);
+    output.flush().catch(timerFailed);
+  }, LIVE_TICK_MS) : undefined;
   let captureError: Error | undefined;
+  let at: number | undefined; // file offset of the packet being classified
   try {
     for (;;) {
-      const next = stop ? await Promise.race([packets.next(), stop]) : await packets.next();
+      const next = await Promise.race([packets.next(), broken, ...(stop ? [stop] : [])]);
       if (next === null || next.done) break;
       const p = next.value;
-      const r = engine.pushPacket(p.data, p.tsMicros, p.linkType, p.origLen);
-      const status = engine.packetStatus();
-      tally.packet(status !== 0 ? 'Undecodable' : r.label, status);
-      const facts = locator.facts(p);
-      tracker.push({ facts, probs: r.probs, status }, explainer && ((c) => explainer.explain(classes[c]!)));
-      if (opts.format === 'jsonl') {
-        output.add(formatDecision({
-          i: p.index, tsMicros: p.tsMicros, label: r.label, probs: r.probs,
-          status, error: status !== 0 ? packetStatusText(status) : undefined, concepts: explainer?.explain(r.label),
-        }, quoted));
-      }
-      opts.onPacket?.(p, facts, r.label, r.probs);
+      at = p.fileOffset;
+      lastMicros = p.tsMicros;
+      lastArrival = Date.now();
+      const c = run.push(p);
+      opts.onPacket?.(p, c.facts, c.label, c.probs);
       await output.packetDone();
+      at = undefined;
       if (stopped !== undefined) break;
     }
   } catch (e) {
-    if (!(e instanceof PcapError)) throw e;
-    captureError = e;
-    tracker.flush();
-    output.add(formatCaptureError(e.message, e.offset, tally.packets));
+    // A failed write ends the output; a file that cannot be read at all gives no lines.
+    if (output.failed !== undefined || (!(e instanceof PcapError) && run.tally.packets === 0 && at === undefined)) throw e;
+    captureError = e instanceof Error ? e : new Error(String(e));
+    run.fault(captureError.message, e instanceof PcapError ? e.offset : at);
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
   }
-  tracker.flush();
+  run.finish();
   await output.flush();
-  return { tally, classes, captureError, stopped };
+  return { tally: run.tally, classes: run.classes, captureError, stopped };
 }

@@ -18,7 +18,7 @@ export async function labVerdicts(folder: string): Promise<{ verdicts: Verdict[]
   const verdicts: Verdict[] = [];
   for await (const p of readCaptureFile(join(folder, 'capture.pcap'))) {
     const r = engine.pushPacket(p.data, p.tsMicros, p.linkType, p.origLen);
-    verdicts.push({ facts: locator.facts(p), probs: r.probs, status: engine.packetStatus() });
+    verdicts.push({ facts: locator.facts(p, engine.packetMeta()), probs: r.probs, status: engine.packetStatus() });
   }
   return { verdicts, classes: engine.info.classes };
 }
