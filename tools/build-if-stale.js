@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip'];
+const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip', 'build/web/app.js'];
 const sources = [
-  'assembly', 'src', 'tools', 'test', 'bench', 'asconfig.json', 'tsconfig.json', 'package.json',
+  'assembly', 'src', 'tools', 'test', 'bench', 'web', 'asconfig.json', 'tsconfig.json', 'package.json',
   'models/packetclip-edge.onnx', 'models/packetclip-edge.calibration.feats',
 ];
 

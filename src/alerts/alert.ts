@@ -2,7 +2,7 @@
  * A closed episode as an alert: the record eve lines, the summary, the HTML report and the web
  * page all print (docs/alerts-format.md).
  */
-import { protocolName } from '../flows/index.js';
+import { protocolName } from '../flows/packet-row.js';
 import { episodeClass, type Episode } from './episodes.js';
 import { evidenceSentence } from './evidence.js';
 

@@ -5,7 +5,9 @@
  * refusing a login (the "failed-login" evidence of docs/alerts-format.md).
  */
 import type { PacketMeta } from '../features/packet-meta.js';
-import { DecodedIpPacket, packetRow, type FlowPacket, type PacketRow } from '../flows/index.js';
+import type { FlowPacket } from '../flows/flow-table.js';
+import { packetRow, type PacketRow } from '../flows/packet-row.js';
+import { DecodedIpPacket } from '../flows/packet-summary.js';
 
 /** The login refusals recognised in a server's first payload bytes. */
 export type LoginRefusal = 'FTP 530' | 'HTTP 401' | 'MQTT refused' | 'POP3 -ERR' | 'Telnet incorrect';

@@ -2,7 +2,7 @@
  * Frame bytes -> PacketSummary: link layer (src/pcap's locateNetworkLayer), IPv4 or IPv6, then the
  * transport header. Total on any input: garbage gives an UnflowedPacket, never a throw.
  */
-import { locateNetworkLayer } from '../pcap/index.js';
+import { locateNetworkLayer } from '../pcap/network-layer.js';
 import { decodeIpv4 } from './ipv4-header.js';
 import { decodeIpv6 } from './ipv6-header.js';
 import { DecodedIpPacket, UNFLOWED, type PacketSummary, type TransportKind } from './packet-summary.js';

@@ -3,7 +3,7 @@
  * the packet table (docs/packet-table-format.md), `packetclip run`'s lines (docs/run-format.md) and
  * its alerts (docs/alerts-format.md), so every output names a packet the same way.
  */
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, locateNetworkLayer } from '../pcap/index.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, locateNetworkLayer } from '../pcap/network-layer.js';
 import { formatAddress } from './address-text.js';
 import { decodePacket } from './decode-packet.js';
 import type { FlowPacket } from './flow-table.js';

@@ -7,7 +7,7 @@
 import { alertOf, EpisodeTracker, formatEveAlert, PacketLocator, type Alert, type PacketFacts, type Thresholds } from '../alerts/index.js';
 import type { Engine } from '../engine.js';
 import { packetStatusText } from '../features/packet-status.js';
-import type { Packet } from '../pcap/index.js';
+import type { Packet } from '../pcap/packet.js';
 import { ConceptExplainer } from './explain.js';
 import { formatCaptureError, formatDecision, quoteNames } from './jsonl.js';
 import { RunTally } from './summary.js';
