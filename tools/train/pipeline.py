@@ -33,10 +33,18 @@ Steps:
 """
 from __future__ import annotations
 
+import os
+
+# OpenMP threads sleep instead of spinning while they wait: on 2 cores shared
+# with other work, spinning threads of LightGBM/XGBoost/torch slowed fits
+# several-fold. Must be set before any OpenMP runtime loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import json
 import multiprocessing as mp
 import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -345,7 +353,7 @@ def main() -> None:
     report = {
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "pipeline_seconds": round(time.time() - t0),
-        "settings": {"gnn_steps": args.steps, "pretrain_steps": args.pretrain_steps,
+        "settings": {"argv": " ".join(sys.argv[1:]), "gnn_steps": args.steps, "pretrain_steps": args.pretrain_steps,
                      "pairs_per_class": args.pairs_per_class, "heads_tried": list(args.heads)},
         "protocol": {"lab": LAB, "real_validation": REAL_VALIDATION, "real_test": real_names,
                      "real_skipped": [{"file": f, "why": w} for f, w in skipped], "real_cap": REAL_CAP,
