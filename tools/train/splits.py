@@ -121,7 +121,33 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def check() -> list:
+    """Problems with the splits (empty when sound): the real validation list
+    must be what its rule gives; no lab capture may be in two splits; every
+    listed lab capture must exist with its labels; the CI-only v1 capture must
+    not be in any split."""
+    problems = []
+    if (REALPCAPS / "MANIFEST.tsv").exists() and sorted(real_validation_rule()) != sorted(REAL_VALIDATION):
+        problems.append("REAL_VALIDATION is not what its rule gives")
+    seen = {}
+    for split, dirs in LAB.items():
+        for d in dirs:
+            if d in seen:
+                problems.append("%s is in %s and %s" % (d, seen[d], split))
+            seen[d] = split
+            if not (REPO / d / "capture.pcap").exists() or not (REPO / d / "capture.labels.tsv").exists():
+                problems.append("%s (%s) has no capture.pcap/capture.labels.tsv" % (d, split))
+    if LAB_V1_CI_ONLY in seen:
+        problems.append("%s must stay out of the splits" % LAB_V1_CI_ONLY)
+    return problems
+
+
 if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["--check"]:
+        bad = check()
+        print("\n".join(bad) or "splits ok")
+        sys.exit(1 if bad else 0)
     rule = real_validation_rule()
     print("real validation files (rule):")
     for f in rule:
