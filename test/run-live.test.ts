@@ -1,13 +1,16 @@
 // `packetclip run` live (docs/alerts-format.md, "Streaming, signals, summary"): `-` reads stdin; with stdout
 // a pipe each packet's line leaves within 50 ms of the packet arriving, even from a slow writer;
 // SIGINT and SIGTERM keep every packet read, print the summary and exit 130 / 143; the CLI's
-// --help, --version, usage exit code 2 and one-line output-path errors; --format eve and --html.
+// --help, --version, usage exit code 2 and one-line output-path errors; --format eve and --html; a live
+// feed that goes silent still gets its alert once the quiet period has passed on the wall clock.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseCaptureBytes } from '../src/pcap/index.js';
 import { classicPcap } from './fixtures/pcap/synthesize.js';
 import { ETH, ether, ipv4, LINK, tcp, TCP_FLAGS } from './helpers/frames.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
@@ -130,6 +133,36 @@ test('run: --format eve on a SYN scan gives one alert episode with evidence; --h
   assert.match(page, /^<!doctype html>/);
   assert.match(page, /<svg /);
   assert.not.match(page, /https?:\/\/|<script|src=/, 'no network, no script');
+});
+
+test('live: a feed that goes silent gets its alert after the quiet period on the wall clock, stdin still open', async () => {
+  // The lab test capture's first scan (packet 2951 on, 0.3 s), from 2940 to 0.5 s after it starts:
+  // no packet comes a quiet period after the episode's last one, so only the timer can close it.
+  const bytes = readFileSync(join(repoRoot, 'data/test/seed3/capture.pcap'));
+  const packets = [...parseCaptureBytes(bytes)];
+  let end = 2940;
+  while (packets[end]!.tsMicros < packets[2950]!.tsMicros + 500_000) end++;
+  const config = join(dir, 'quiet2s.thresholds');
+  const shipped = readFileSync(join(repoRoot, 'models/packetclip-edge.thresholds'), 'utf8');
+  await writeFile(config, shipped.replace(/episode\.quiet_us\t\d+/, 'episode.quiet_us\t2000000'));
+  const r = start(['run', '-', '--format', 'eve', '--config', config]);
+  r.child.stdin.write(bytes.subarray(0, 24));
+  r.child.stdin.write(bytes.subarray(packets[2940]!.fileOffset, packets[end]!.fileOffset));
+  const wrote = performance.now();
+  await until(() => r.lines.length > 0, 10_000).catch((e: unknown) => {
+    r.child.kill(); // no alert while stdin stays open: do not leave the child waiting on it
+    throw e;
+  });
+  const after = r.lines[0]!.at - wrote;
+  const alert = JSON.parse(r.lines[0]!.text) as { event_type: string; packetclip: { class: string } };
+  assert.is(alert.event_type, 'alert');
+  assert.is(alert.packetclip.class, 'Reconnaissance');
+  // quiet (2 s) minus the capture time after the episode's last packet (< 0.5 s), plus at most a tick
+  assert.ok(after > 1000 && after < 3500, `alert ${after.toFixed(0)} ms after the feed went silent`);
+  assert.is(r.child.exitCode, null, 'still running: stdin is open');
+  r.child.stdin.end();
+  assert.is(await r.exit, 0, r.stderr());
+  assert.is(r.lines.length, 1, 'the episode is not written again at the end');
 });
 
 test.run();
