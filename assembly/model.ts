@@ -15,6 +15,7 @@ import {
   gemvShape, gemvTotal, nodeCount, outDim, tensorAt, tensorCount,
 } from './blob/validate';
 import { arenaAlloc } from './arena';
+import { OPS_ACT_BYTES, OPS_ADD, OPS_SHIFT, STAGE_EXPLAIN, STAGE_GNN, countStage, tally } from './count';
 import { GEMV_RECORD_BYTES, gemvRecord } from './kernels/gemv_common';
 import {
   GNN_BN_BIAS, GNN_BN_MULT, GNN_BN_SHIFT, GNN_COL, GNN_DX, GNN_DX_COUNT, GNN_DY, GNN_DY_COUNT, GNN_ELU_MULT,
@@ -337,6 +338,7 @@ function fillLayerNorm(r: usize, op: u32, scratch: usize): void {
 function scatter(src: usize, ring: usize, j: i32): void {
   const rowBytes = <usize>stride << 1;
   let p = ring + (<usize>j << 1);
+  if (isDefined(PCE_COUNT)) tally(OPS_ACT_BYTES, dD << 2);
   for (let i = 0; i < dD; i++) {
     store<i16>(p, load<i16>(src + (<usize>i << 1)));
     p += rowBytes;
@@ -389,9 +391,11 @@ function missionLayers(recs: usize, m: i32): void {
  * layer reads is rewritten.
  */
 export function missions(sensor: usize): void {
+  if (isDefined(PCE_COUNT)) countStage(STAGE_GNN);
   const rowBytes = <usize>dH << 1;
   for (let m = 0; m < dM; m++) {
     const N = nodeCount(m);
+    if (isDefined(PCE_COUNT)) tally(OPS_ACT_BYTES, <i32>rowBytes << 2); // the two copy16 of H lanes, in and out
     copy16(gnnY(m, 1) + <usize>(N - 2) * rowBytes, sensor + <usize>m * rowBytes, rowBytes);
     missionLayers(liveRecs, m);
     copy16(frame + <usize>m * rowBytes, gnnX(m, dL) + <usize>(N - 1) * rowBytes, rowBytes);
@@ -409,6 +413,7 @@ export function missions(sensor: usize): void {
  */
 export function explainConcepts(): void {
   if (!actsStale) return;
+  if (isDefined(PCE_COUNT)) countStage(STAGE_EXPLAIN);
   const rowBytes = <usize>dH << 1;
   let act = acts;
   for (let m = 0; m < dM; m++) {
@@ -418,6 +423,7 @@ export function explainConcepts(): void {
       const row = x + <usize>c * rowBytes;
       let s = 0;
       for (let h = 0; h < dH; h++) s += <i32>load<i16>(row + (<usize>h << 1));
+      if (isDefined(PCE_COUNT)) { tally(OPS_ADD, dH); tally(OPS_SHIFT, 1); tally(OPS_ACT_BYTES, (dH << 1) + 4); }
       store<i32>(act, s >> log2H);
       act += 4;
     }
@@ -452,6 +458,7 @@ export function stageQkv(): void {
   const D2 = <usize>dD << 1;
   copy16(frames + <usize>slot * D2, frame, D2);
   gemv(qkvRec, frame, qkv);
+  if (isDefined(PCE_COUNT)) tally(OPS_ACT_BYTES, <i32>D2 << 1); // the copy16 above, charged after the GEMV set the stage
   scatter(qkv + D2, kt, slot);
   scatter(qkv + (D2 << 1), vt, slot);
 }

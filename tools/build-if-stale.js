@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip', 'build/web/app.js'];
+const outputs = ['build/packetclip.wasm', 'build/packetclip.simd.wasm', 'build/testing.wasm', 'build/testing.simd.wasm', 'build/count.wasm', 'dist/src/cli.js', 'models/packetclip-edge.pclip', 'build/web/app.js'];
 const sources = [
   'assembly', 'src', 'tools', 'test', 'bench', 'web', 'asconfig.json', 'tsconfig.json', 'package.json',
   'models/packetclip-edge.onnx', 'models/packetclip-edge.calibration.feats',

@@ -11,6 +11,7 @@
 import {
   ATTN_EXP, ATTN_HEAD_DIM, ATTN_HEADS, ATTN_MULT, ATTN_SCORES, ATTN_SHIFT, ATTN_SLOTS, ATTN_STRIDE, ATTN_WEIGHTS,
 } from './attention_common';
+import { OPS_ACT_BYTES, OPS_ADD, OPS_CMP, OPS_MAC, OPS_SHIFT, countClamp, countExp, countSoftmaxInverse, countSoftmaxWeight, countStage, STAGE_ATTENTION, tally } from '../count';
 import { clamp16, clamp32, expOf, softmaxInverse, softmaxWeight } from './fixed';
 
 /** o (i16[D]) = attention of q (i16[D]) over KT, VT (i16[D][stride]). */
@@ -18,6 +19,7 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
   const heads = load<i32>(p, ATTN_HEADS), hd = load<i32>(p, ATTN_HEAD_DIM), A = load<i32>(p, ATTN_SLOTS);
   const stride = <usize>load<i32>(p, ATTN_STRIDE), AM = load<i32>(p, ATTN_MULT), AS = load<i32>(p, ATTN_SHIFT);
   const T = load<usize>(p, ATTN_EXP), sc = load<usize>(p, ATTN_SCORES), w = load<usize>(p, ATTN_WEIGHTS);
+  if (isDefined(PCE_COUNT)) countStage(STAGE_ATTENTION);
   for (let h = 0; h < heads; h++) {
     const i0 = h * hd;
     let mx = i32.MIN_VALUE;
@@ -25,26 +27,33 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
       let s = 0;
       for (let i = i0; i < i0 + hd; i++) {
         s += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i16>(kt + ((<usize>i * stride + <usize>j) << 1));
+        if (isDefined(PCE_COUNT)) { tally(OPS_MAC, 1); tally(OPS_ACT_BYTES, 4); }
       }
+      if (isDefined(PCE_COUNT)) { tally(OPS_CMP, 1); tally(OPS_ACT_BYTES, 4); } // max; score out
       store<i32>(sc + (<usize>j << 2), s);
       mx = max(mx, s);
     }
     let sum = 0;
     for (let j = 0; j < A; j++) {
+      if (isDefined(PCE_COUNT)) { tally(OPS_ADD, 2); tally(OPS_ACT_BYTES, 8); countClamp(); countExp(); } // mx - sc_j, clamp32, exp, the sum; sc_j in, e_j out
       const d = clamp32(<i64>mx - <i64>load<i32>(sc + (<usize>j << 2)));
       const e = expOf(d, AM, AS, T);
       store<i32>(sc + (<usize>j << 2), e);
       sum += e;
     }
+    if (isDefined(PCE_COUNT)) countSoftmaxInverse();
     const inv = softmaxInverse(sum);
     for (let j = 0; j < A; j++) {
+      if (isDefined(PCE_COUNT)) { tally(OPS_ACT_BYTES, 8); countSoftmaxWeight(); }
       store<i32>(w + (<usize>j << 2), softmaxWeight(load<i32>(sc + (<usize>j << 2)), inv));
     }
     for (let i = i0; i < i0 + hd; i++) {
       let acc = 0;
       for (let j = 0; j < A; j++) {
         acc += load<i32>(w + (<usize>j << 2)) * <i32>load<i16>(vt + ((<usize>i * stride + <usize>j) << 1));
+        if (isDefined(PCE_COUNT)) { tally(OPS_MAC, 1); tally(OPS_ACT_BYTES, 6); }
       }
+      if (isDefined(PCE_COUNT)) { tally(OPS_ADD, 1); tally(OPS_SHIFT, 1); tally(OPS_ACT_BYTES, 2); countClamp(); } // + 2^14, >> 15, clamp16; o_i out
       store<i16>(o + (<usize>i << 1), <i16>clamp16((acc + (1 << 14)) >> 15));
     }
   }

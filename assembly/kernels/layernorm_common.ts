@@ -2,6 +2,7 @@
  * The LayerNorm record (docs/fixed-point.md eq. 15), filled once at init,
  * and the scalar middle step both kernel directories share.
  */
+import { OPS_ACT_BYTES, OPS_ADD, OPS_DIV, OPS_MUL, OPS_SHIFT, OPS_WEIGHT_BYTES, countClamp, countRq, tally } from '../count';
 import { clamp16w, isqrt, rq } from './fixed';
 
 /** usize: i32[D] GM_i. */
@@ -27,6 +28,7 @@ export let lnBits: i32 = 0;
  * Leaves b in lnBits and returns inv.
  */
 export function lnInverse(V: i64, eps: i64): i64 {
+  if (isDefined(PCE_COUNT)) { tally(OPS_ADD, 1); tally(OPS_DIV, 2); tally(OPS_WEIGHT_BYTES, 12); } // V + EPS, isqrt and the division; EPS, GS
   const sigma = isqrt(<u64>(V + eps));
   const b = 64 - <i32>clz(sigma);
   lnBits = b;
@@ -44,6 +46,8 @@ export function lnOutput(p: usize, inv: i64, y: usize): void {
   const gm = load<usize>(p, LN_MULT), gb = load<usize>(p, LN_BIAS), GS = load<i32>(p, LN_SHIFT);
   const b = <i64>lnBits;
   for (let i = 0; i < D; i++) {
+    if (isDefined(PCE_COUNT)) { tally(OPS_MUL, 1); tally(OPS_SHIFT, 1); tally(OPS_ADD, 1); countRq(); countClamp(); } // c_i · inv, >> b, rq, + GB_i, clamp16
+    if (isDefined(PCE_COUNT)) { tally(OPS_WEIGHT_BYTES, 8); tally(OPS_ACT_BYTES, 6); } //        GM_i, GB_i; c_i in, y_i out
     const n = (<i64>load<i32>(c + (<usize>i << 2)) * inv) >> b;
     const t = <i64>rq(n, load<i32>(gm + (<usize>i << 2)), GS) + <i64>load<i32>(gb + (<usize>i << 2));
     store<i16>(y + (<usize>i << 1), <i16>clamp16w(t));

@@ -2,6 +2,7 @@
  * Requantization kernels, reference form (docs/fixed-point.md eqs. 1, 2, 14, 16).
  * The SIMD twin is simd/requant.ts.
  */
+import { OPS_ACT_BYTES, OPS_ADD, countClamp, countRq, countStage, STAGE_NORMS, tally } from '../count';
 import { clamp16w, rq } from './fixed';
 import { gemvOutput } from './gemv_common';
 
@@ -20,7 +21,9 @@ export function requant_gemv(acc: usize, mult: usize, n: i32, S: i32, relu: i32,
  * the sum exact (not wrapped). x, a, out: i16[n]; S in 1..62.
  */
 export function residual(x: usize, M: i32, S: i32, a: usize, n: i32, out: usize): void {
+  if (isDefined(PCE_COUNT)) countStage(STAGE_NORMS);
   for (let i = 0; i < n; i++) {
+    if (isDefined(PCE_COUNT)) { tally(OPS_ADD, 1); tally(OPS_ACT_BYTES, 6); countRq(); countClamp(); } // rq, the exact sum, clamp16; x_i, a_i in, out_i out
     const t = <i64>rq(load<i16>(x + (<usize>i << 1)), M, S) + <i64>load<i16>(a + (<usize>i << 1));
     store<i16>(out + (<usize>i << 1), <i16>clamp16w(t));
   }

@@ -2,6 +2,16 @@
  * `packetclip inspect`: what a blob holds and what it costs — dims, sections,
  * parameters, analytic MACs per packet by stage (streaming and full-window
  * recompute), the concepts per mission.
+ *
+ * A MAC is one multiply-accumulate term of a dot product: the GEMVs' int8 x
+ * int16 terms and attention's i16 x i16 (scores) and Q15 x i16 (outputs)
+ * terms. The GNN aggregate sums neighbours and multiplies once per lane, so
+ * it adds no MACs (the counting build, docs/efficiency.md, counts its adds
+ * and multiplies by kind); only the dense layers >= 2 do. A push runs only
+ * the GNN nodes the frame depends on (assembly/model.ts splitRecords, mirrored
+ * by liveSplit below); `explain` is the rest, run by pce_explain on demand.
+ * The counting build measures these same figures, and test/counting.test.ts
+ * requires them equal.
  */
 import { Op, Role, VERSION, tensorId } from '../blob/constants.js';
 import { gemvOps } from '../blob/layout.js';
@@ -18,6 +28,8 @@ export interface Report {
   macsPerPacket: {
     streaming: Record<string, number> & { total: number };
     fullWindow: Record<string, number> & { total: number };
+    /** MACs of pce_explain after a push (the GNN nodes a push leaves out); in neither total. */
+    explain: number;
   };
   missions: { name: string; concepts: { name: string; level: number }[]; nodes: number; usedEdgesPerLayer: number[] }[];
 }
@@ -31,17 +43,19 @@ export function inspectBlob(bytes: Uint8Array): Report {
   const weights = ops.reduce((a, g) => a + g.rows * g.cols, 0);
   const biases = ops.reduce((a, g) => a + g.rows, 0);
   const norms = 2 * d.L * d.M * d.H + 4 * d.D;
-  let gnn = 0;
+  let gnn = 0, explain = 0;
   const missions = blob.names.missions.map((mi, m) => {
     const levels = byId.get(tensorId(Role.LEVELS, Op.GNN, m, 0))!;
     const usedEdgesPerLayer: number[] = [];
+    const live = liveSplit(d.nodes[m], d.L, (role, l) => byId.get(tensorId(role, Op.GNN, m, l))!);
     for (let l = 1; l <= d.L; l++) {
-      const dy = byId.get(tensorId(Role.DY, Op.GNN, m, l))!.length;
-      const dx = byId.get(tensorId(Role.DX, Op.GNN, m, l))!.length;
-      const edges = byId.get(tensorId(Role.COL, Op.GNN, m, l))!.length;
-      usedEdgesPerLayer.push(edges);
-      // Layer 1's sensor map is part of the fused projection op.
-      gnn += (l >= 2 ? dy * d.H * d.H : 0) + (edges + dx) * d.H;
+      usedEdgesPerLayer.push(byId.get(tensorId(Role.COL, Op.GNN, m, l))!.length);
+      // Layer 1's sensor map is part of the fused projection op; layers >= 2 run W_l on each DY row.
+      if (l >= 2) {
+        const dy = byId.get(tensorId(Role.DY, Op.GNN, m, l))!.length;
+        gnn += live[l - 1] * d.H * d.H;
+        explain += (dy - live[l - 1]) * d.H * d.H;
+      }
     }
     return { name: mi.name, nodes: d.nodes[m], usedEdgesPerLayer, concepts: mi.concepts.map((name, i) => ({ name, level: levels[i] })) };
   });
@@ -61,8 +75,34 @@ export function inspectBlob(bytes: Uint8Array): Report {
     formatVersion: VERSION, bytes: bytes.length, dims: d, classes: blob.names.classes,
     sections: readSectionTable(bytes).map(({ name, offset, length }) => ({ name, offset, length })),
     parameters: { weights, biases, norms, total: weights + biases + norms, constantNodeValues },
-    macsPerPacket: { streaming, fullWindow }, missions,
+    macsPerPacket: { streaming, fullWindow, explain }, missions,
   };
+}
+
+/**
+ * assembly/model.ts splitRecords in TypeScript: walking the layers down from
+ * the encoding node N-1, the DX nodes the frame needs, the rows their
+ * aggregates read, and so the DY rows a push computes. Returns, per layer
+ * 1..L (index l - 1), how many DY nodes a push runs.
+ */
+export function liveSplit(N: number, L: number, tensor: (role: number, l: number) => ArrayLike<number>): number[] {
+  const liveDy: number[] = new Array(L).fill(0);
+  let needX = new Uint8Array(N);
+  needX[N - 1] = 1;
+  for (let l = L; l >= 1; l--) {
+    const dx = tensor(Role.DX, l), row = tensor(Role.ROW, l), col = tensor(Role.COL, l), dy = tensor(Role.DY, l);
+    const needY = new Uint8Array(N);
+    for (let i = 0; i < dx.length; i++) {
+      if (!needX[dx[i]]) continue;
+      needY[dx[i]] = 1;
+      for (let e = row[i]; e < row[i + 1]; e++) needY[col[e]] = 1;
+    }
+    needX = new Uint8Array(N);
+    for (let i = 0; i < dy.length; i++) {
+      if (needY[dy[i]]) { needX[dy[i]] = 1; liveDy[l - 1]++; }
+    }
+  }
+  return liveDy;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -82,6 +122,7 @@ export function formatReport(r: Report, memoryBytes?: number): string {
     'MACs per packet        streaming   full window',
     ...Object.keys(r.macsPerPacket.streaming).map((k) =>
       `  ${k.padEnd(18)} ${fmt(r.macsPerPacket.streaming[k]).padStart(11)} ${fmt(r.macsPerPacket.fullWindow[k]).padStart(13)}`),
+    `  explain (on demand) ${fmt(r.macsPerPacket.explain).padStart(10)}   (the GNN nodes a push leaves out; in neither total)`,
     'missions:',
     ...r.missions.map((m) => `  ${m.name}: ${m.concepts.length} concepts, used edges per layer ${m.usedEdgesPerLayer.join('/')}\n    ` +
       m.concepts.map((c) => `${c.name} (L${c.level})`).join(', ')),
