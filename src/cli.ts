@@ -125,8 +125,10 @@ const commands: Record<string, { values: string[]; switches: string[]; run: Comm
       const input = one(p, 'benign capture (or - for standard input)');
       const out = stringFlag(p, '-o') ?? stringFlag(p, '--output');
       if (out !== undefined) checkOutputPath(out, '-o');
-      const rate = stringFlag(p, '--rate');
-      const c = await calibrate(input, { model: stringFlag(p, '--model'), rate: rate === undefined ? DEFAULT_RATE : Number(rate) });
+      const rateText = stringFlag(p, '--rate');
+      const rate = rateText === undefined ? DEFAULT_RATE : Number(rateText);
+      if (!(rate > 0 && rate < 1)) throw new UsageError(`--rate must be a fraction between 0 and 1, got ${rateText}`);
+      const c = await calibrate(input, { model: stringFlag(p, '--model'), rate });
       const text = formatThresholds(c.thresholds, c.comments);
       if (out !== undefined) writeFileSync(out, text);
       else await print(text.trimEnd());
