@@ -240,25 +240,28 @@ static void put_address(uint8_t version, const uint8_t* a) {
   }
 }
 
+/* `,"<side>_ip":"addr"` and, when the packet has ports, `,"<side>_port":port`. */
+static void put_endpoint(const char* side, const pce_packet_meta* m, const uint8_t* addr, uint16_t port) {
+  puts_(",\"");
+  puts_(side);
+  puts_("_ip\":\"");
+  put_address(m->ip_version, addr);
+  put("\"", 1);
+  if (m->flags & PCE_META_HAS_PORTS) {
+    puts_(",\"");
+    puts_(side);
+    puts_("_port\":");
+    put_u64(port);
+  }
+}
+
 /* "flow_id", addresses, ports and "proto", when the engine found the packet's addresses. */
 static void put_location(const pce_packet_meta* m) {
   if (m->ip_version == 0) return;
   puts_(",\"flow_id\":");
   put_u64(m->flow_id);
-  puts_(",\"src_ip\":\"");
-  put_address(m->ip_version, m->src);
-  put("\"", 1);
-  if (m->flags & PCE_META_HAS_PORTS) {
-    puts_(",\"src_port\":");
-    put_u64(m->src_port);
-  }
-  puts_(",\"dest_ip\":\"");
-  put_address(m->ip_version, m->dst);
-  put("\"", 1);
-  if (m->flags & PCE_META_HAS_PORTS) {
-    puts_(",\"dest_port\":");
-    put_u64(m->dst_port);
-  }
+  put_endpoint("src", m, m->src, m->src_port);
+  put_endpoint("dest", m, m->dst, m->dst_port);
   puts_(",\"proto\":\"");
   put_proto(m->protocol);
   put("\"", 1);
