@@ -8,7 +8,7 @@ import { inspectBlob } from '../src/inspect/inspect.js';
 import { randomBlob } from '../test/helpers/random-blob.js';
 import { Lcg } from '../test/helpers/rng.js';
 
-export interface GemvPeak { rows: number; cols: number; macsPerPush: number; usPerPush: number; macsPerSecond: number; }
+export interface GemvPeak { rows: number; cols: number; macsPerPush: number; usPerPush: number; macsPerSecond: number; blob: Uint8Array; }
 
 export async function gemvPeak(rows = 1024, cols = 1024, seconds = 2): Promise<GemvPeak> {
   const { blob } = randomBlob(new Lcg(9), {
@@ -27,5 +27,5 @@ export async function gemvPeak(rows = 1024, cols = 1024, seconds = 2): Promise<G
     t = performance.now();
   }
   const usPerPush = ((t - t0) * 1000) / n;
-  return { rows, cols, macsPerPush, usPerPush, macsPerSecond: macsPerPush / (usPerPush / 1e6) };
+  return { rows, cols, macsPerPush, usPerPush, macsPerSecond: macsPerPush / (usPerPush / 1e6), blob };
 }
