@@ -16,6 +16,8 @@ import { formatThresholds } from './alerts/index.js';
 import { checkOutputPath } from './output-path.js';
 import { runCommand } from './run/run-command.js';
 import { UsageError } from './args.js';
+import { parseBench } from './efficiency/bench-schema.js';
+import { renderEfficiencyHtml, renderEfficiencyMarkdown } from './efficiency/report.js';
 
 const USAGE = `usage:
   packetclip convert model.onnx -o model.pclip [--calibration feats.bin|features.f32]
@@ -24,7 +26,8 @@ const USAGE = `usage:
   packetclip features capture.pcap -o feats.bin [--labels capture.labels.tsv] [--labels-out feats.labels.tsv] [--scalar]
   packetclip run [--model model.pclip] capture.pcap|- [--format jsonl|eve] [--alerts-only] [--config thresholds.tsv] [-o out] [--summary text|json] [--html report.html] [--explain] [--scalar]
   packetclip calibrate benign.pcap|- [-o thresholds.tsv] [--rate R] [--model model.pclip]
-  packetclip verify model.onnx [--windows N] [--seed S] [--calibration feats.bin|features.f32] [--inputs features.f32] [--json]`;
+  packetclip verify model.onnx [--windows N] [--seed S] [--calibration feats.bin|features.f32] [--inputs features.f32] [--json]
+  packetclip report RESULTS.json... [-o report.html] [--md] [--watts W]`;
 
 type Command = (p: Parsed) => Promise<number>;
 
@@ -37,6 +40,7 @@ const DESCRIPTIONS: Record<string, string> = {
   run: 'classifies every packet of a capture (- = stdin): a JSON line per packet, or eve.json alerts per attack episode',
   calibrate: 'picks alert thresholds on your own benign traffic and writes a thresholds file for run --config',
   verify: 'checks the engine against ONNX Runtime on random or given inputs',
+  report: 'turns benchmark result files (npm run bench, pce-bench, the Python runners) into the hardware-efficiency report',
 };
 
 /** The package version, from package.json beside dist/. */
@@ -55,6 +59,22 @@ function one(p: Parsed, what: string): string {
 }
 
 const commands: Record<string, { values: string[]; switches: string[]; run: Command }> = {
+  report: {
+    values: ['-o', '--output', '--watts'], switches: ['--md'],
+    run: async (p) => {
+      if (p.positional.length === 0) throw new UsageError(`report needs at least one result file\n${USAGE}`);
+      const out = stringFlag(p, '-o') ?? stringFlag(p, '--output');
+      if (out !== undefined) checkOutputPath(out, '-o');
+      const wattsText = stringFlag(p, '--watts');
+      const watts = wattsText === undefined ? undefined : Number(wattsText);
+      if (watts !== undefined && !(watts > 0 && Number.isFinite(watts))) throw new UsageError(`--watts must be a positive number of watts, got ${wattsText}`);
+      const files = p.positional.map((f) => parseBench(readFileSync(f, 'utf8'), f));
+      const text = p.flags.has('--md') ? renderEfficiencyMarkdown(files, { watts }) : renderEfficiencyHtml(files, { watts });
+      if (out !== undefined) writeFileSync(out, text);
+      else await print(text.trimEnd());
+      return 0;
+    },
+  },
   convert: {
     values: ['-o', '--output', '--calibration'], switches: [],
     run: async (p) => {

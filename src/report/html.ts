@@ -61,7 +61,7 @@ export class ReportCollector {
   }
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function svgTimeline(points: { t: number; probs: number[] }[], classes: readonly string[], alerts: readonly Alert[]): string {
   const W = 960, H = 240, L = 40, B = 24;
