@@ -211,7 +211,8 @@ function contractError(bytes: Uint8Array, pattern: RegExp): void {
   } catch (e) {
     assert.instance(e, ContractError, String(e));
     assert.match((e as Error).message, pattern);
-    assert.ok(Date.now() - t0 < 2000, `failed after ${Date.now() - t0} ms: before any work`);
+    // Late validation took 40 s and ran out of heap (window 1e9): a generous bound still tells them apart.
+    assert.ok(Date.now() - t0 < 10_000, `failed after ${Date.now() - t0} ms: before any work`);
     return;
   }
   assert.unreachable(`converted a model that should fail with ${pattern}`);
