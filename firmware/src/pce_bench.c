@@ -292,8 +292,8 @@ static void bench_cpu(char* model, size_t cap, double* mhz) {
 
 /* FNV-1a 64 of the blob: the schema's model hash is SHA-256, written by hosts that have it; pce-bench names its own. */
 static uint64_t bench_fnv(const uint8_t* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
 }
 
