@@ -6,6 +6,7 @@
  */
 import type { PacketMeta } from '../features/packet-meta.js';
 import type { FlowPacket } from '../flows/flow-table.js';
+import { decodePacket } from '../flows/decode-packet.js';
 import { packetRow, type PacketRow } from '../flows/packet-row.js';
 import { DecodedIpPacket } from '../flows/packet-summary.js';
 
@@ -51,17 +52,25 @@ export class PacketLocator {
   private readonly scratch = new DecodedIpPacket();
 
   facts(p: FlowPacket, meta: PacketMeta | undefined): PacketFacts {
-    const decoded = packetRow(p, -1, this.scratch);
-    const row: PacketRow = meta === undefined
-      ? decoded.status === 'ip' ? { index: p.index, tsMicros: p.tsMicros, flowId: -1, status: 'undecodable' } : decoded
-      : {
+    const s = this.scratch;
+    let row: PacketRow, ip: boolean;
+    if (meta === undefined) {
+      // Not located by the engine: the full row (ARP addresses, the status of other frames).
+      const decoded = packetRow(p, -1, s);
+      ip = decoded.status === 'ip';
+      row = ip ? { index: p.index, tsMicros: p.tsMicros, flowId: -1, status: 'undecodable' } : decoded;
+    } else {
+      // The engine located it and formatted its addresses: only the IP length and the TCP payload
+      // offset are still needed, so decode without building a row (no address text twice).
+      ip = decodePacket(p.linkType, p.data, p.origLen, s).kind === 'ip';
+      row = {
         index: p.index, tsMicros: p.tsMicros, flowId: meta.flowId, status: 'ip', ipVersion: meta.ipVersion, protocol: meta.protocol,
         srcAddr: meta.srcAddr, dstAddr: meta.dstAddr, srcPort: meta.srcPort, dstPort: meta.dstPort,
-        ipLength: decoded.ipLength, tcpFlags: meta.tcpFlags,
+        ipLength: ip ? s.ipLength : undefined, tcpFlags: meta.tcpFlags,
       };
-    const s = this.scratch;
+    }
     let refusal: LoginRefusal | undefined;
-    if (decoded.status === 'ip' && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
+    if (ip && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
       refusal = loginRefusal(p.data, s.transportAt + (p.data[s.transportAt + 12]! >> 4) * 4, row.srcPort);
     }
     return refusal === undefined ? { ...row, bytes: p.origLen } : { ...row, bytes: p.origLen, refusal };

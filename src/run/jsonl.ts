@@ -24,6 +24,17 @@ export function round6(x: number): string {
   return String(Object.is(r, -0) ? 0 : r);
 }
 
+/**
+ * round6(p) through a cache: the engine's probabilities are Q15 values / 32768, so a run prints at
+ * most 32,769 different ones; formatting each once saves most of a line's formatting time.
+ */
+const q15Text: string[] = [];
+function probText(p: number): string {
+  const q = p * 32768;
+  if (q >= 0 && q <= 32768 && Number.isInteger(q)) return (q15Text[q] ??= round6(p));
+  return round6(p);
+}
+
 export interface DecisionLine {
   i: number;
   tsMicros: number;
@@ -45,7 +56,7 @@ export function quoteNames(names: readonly string[]): string[] {
 /** One decision line (without the newline). `quoted` = quoteNames(classes). */
 export function formatDecision(d: DecisionLine, quoted: readonly string[]): string {
   let probs = '';
-  for (let c = 0; c < quoted.length; c++) probs += `${c ? ',' : ''}${quoted[c]}:${round6(d.probs[c]!)}`;
+  for (let c = 0; c < quoted.length; c++) probs += `${c ? ',' : ''}${quoted[c]}:${probText(d.probs[c]!)}`;
   let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)}`;
   const m = d.meta;
   if (m !== undefined) {

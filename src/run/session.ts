@@ -83,8 +83,9 @@ class Output {
     this.parts.push(line);
     this.size += line.length + 1;
   }
-  async packetDone(): Promise<void> {
-    if (this.stream || this.size >= 1 << 16) await this.flush();
+  /** Whether the lines so far must be written now: when streaming, or at 64 KiB. */
+  due(): boolean {
+    return this.stream || this.size >= 1 << 16;
   }
   async flush(): Promise<void> {
     if (this.parts.length === 0 || this.failed !== undefined) return;
@@ -132,7 +133,8 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
   let timerFailed: (e: unknown) => void = () => {};
   const broken = new Promise<never>((_, reject) => (timerFailed = reject));
   broken.catch(() => {});
-  const timer = (opts.live ?? isLiveInput(input)) ? setInterval(() => {
+  const live = opts.live ?? isLiveInput(input);
+  const timer = live ? setInterval(() => {
     if (lastMicros === undefined) return;
     run.closeQuiet(lastMicros + (Date.now() - lastArrival) * 1000);
     output.flush().catch(timerFailed);
@@ -141,7 +143,10 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
   let at: number | undefined; // file offset of the packet being classified
   try {
     for (;;) {
-      const next = await Promise.race([packets.next(), broken, ...(stop ? [stop] : [])]);
+      // A live feed may block on a read: a stop or a timer failure must not wait for the next
+      // packet. A file never blocks long, so there a plain await (no race, no per-packet arrays
+      // and promises) and the stop is seen after the packet in hand.
+      const next = live ? await Promise.race([packets.next(), broken, ...(stop ? [stop] : [])]) : await packets.next();
       if (next === null || next.done) break;
       const p = next.value;
       at = p.fileOffset;
@@ -149,7 +154,7 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
       lastArrival = Date.now();
       const c = run.push(p);
       opts.onPacket?.(p, c.facts, c.label, c.probs);
-      await output.packetDone();
+      if (output.due()) await output.flush();
       at = undefined;
       if (stopped !== undefined) break;
     }
