@@ -195,9 +195,11 @@ def protocol_report(r: dict) -> str:
     p, s = r["protocol"], r["shipped"]
     e, fl = s["engine"], s["float"]
     xgb = r["baselines"]["test"]["1.0"]["XGBoost"]
-    out = ["# PacketCLIP-Edge: the shipped model and its evaluation",
-           f"Generated {r['generated']} by `/usr/bin/python3 tools/train/pipeline.py` "
-           f"({r['pipeline_seconds'] / 60:.1f} minutes); every number from `models/report.json` of that run.",
+    argv = r.get("settings", {}).get("argv", "")
+    out = ["# PacketCLIP-Edge: a pipeline run and its evaluation",
+           f"Generated {r['generated']} by `/usr/bin/python3 tools/train/pipeline.py{' ' + argv if argv else ''}` "
+           f"({r['pipeline_seconds'] / 60:.1f} minutes); every number from the `report.json` written beside "
+           "this file by that run.",
            "## Protocol\n\nSplit by capture (docs/training.md, Protocol). Every choice below was made on the "
            "validation split only; the test sets were read once, by the final evaluation step, after the shipped "
            "run was chosen and written:\n\n"
