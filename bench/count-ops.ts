@@ -26,6 +26,8 @@ export interface CountedOps {
   streaming: OpTable;
   /** Per decision of a full-window model: one pce_recompute plus A × (projection + gnn) of a push. */
   fullWindow: OpTable;
+  /** One pce_recompute alone: k, v of every stored frame, q, attention and the rest (no projection or GNN). */
+  recompute: OpTable;
   /** One pce_explain after a push (stage `explain` only). */
   explain: Record<OpKind, number>;
   packets: number;
@@ -71,11 +73,11 @@ export async function countOps(blob: Uint8Array, packets: Int16Array[]): Promise
   const explain = readTable(x, 1).explain;
   x.pce_count_reset();
   x.pce_recompute();
-  const fullWindow = readTable(x, 1);
+  const recompute = readTable(x, 1), fullWindow = readTable(x, 1);
   for (const s of ['projection', 'gnn'] as const) {
     for (const k of OP_KINDS) fullWindow[s][k] += A * streaming[s][k];
   }
-  return { streaming, fullWindow, explain, packets: packets.length };
+  return { streaming, fullWindow, recompute, explain, packets: packets.length };
 }
 
 /** Sum over stages of one kind. */

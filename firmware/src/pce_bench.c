@@ -35,57 +35,13 @@
 #include "pce_simd.h"
 #endif
 
-#define BENCH_MODEL_MAX (1u << 20)
+#define BENCH_MODEL_MAX (3u << 20) /* the GEMV peak model is about 1.05 MB */
 #define BENCH_STREAM 1024u /* distinct packets, reused cyclically */
 #define BENCH_FRAME_MAX 256u
 
-/* The exports the benchmark calls, for one translation. */
-typedef struct bench_vtable {
-  const char* build;
-  void (*instantiate)(void* inst);
-  wasm_rt_memory_t* (*memory)(void* inst);
-  uint32_t (*blob_alloc)(void* inst, uint32_t len);
-  uint32_t (*init)(void* inst, uint32_t ptr, uint32_t len);
-  uint32_t (*push)(void* inst);
-  uint32_t (*push_packet)(void* inst, uint32_t len, uint32_t link, uint32_t lo, uint32_t hi, uint32_t orig);
-  uint32_t (*recompute)(void* inst);
-  uint32_t (*explain)(void* inst);
-  uint32_t (*input_ptr)(void* inst);
-  uint32_t (*packet_buf_ptr)(void* inst);
-  uint32_t (*dim)(void* inst, uint32_t i);
-  uint32_t (*arena_bytes)(void* inst);
-  uint32_t (*memory_bytes)(void* inst);
-} bench_vtable;
-
-#define BENCH_DEFINE_VTABLE(mod, name)                                                                   \
-  static void mod##_b_instantiate(void* i) { wasm2c_##mod##_instantiate((w2c_##mod*)i); }               \
-  static wasm_rt_memory_t* mod##_b_memory(void* i) { return w2c_##mod##_memory((w2c_##mod*)i); }        \
-  static uint32_t mod##_b_blob_alloc(void* i, uint32_t n) { return w2c_##mod##_pce_blob_alloc((w2c_##mod*)i, n); } \
-  static uint32_t mod##_b_init(void* i, uint32_t p, uint32_t n) { return w2c_##mod##_pce_init((w2c_##mod*)i, p, n); } \
-  static uint32_t mod##_b_push(void* i) { return w2c_##mod##_pce_push((w2c_##mod*)i); }                 \
-  static uint32_t mod##_b_push_packet(void* i, uint32_t n, uint32_t l, uint32_t lo, uint32_t hi, uint32_t o) { \
-    return w2c_##mod##_pce_push_packet((w2c_##mod*)i, n, l, lo, hi, o);                                 \
-  }                                                                                                     \
-  static uint32_t mod##_b_recompute(void* i) { return w2c_##mod##_pce_recompute((w2c_##mod*)i); }       \
-  static uint32_t mod##_b_explain(void* i) { return w2c_##mod##_pce_explain((w2c_##mod*)i); }           \
-  static uint32_t mod##_b_input_ptr(void* i) { return w2c_##mod##_pce_input_ptr((w2c_##mod*)i); }       \
-  static uint32_t mod##_b_packet_buf_ptr(void* i) { return w2c_##mod##_pce_packet_buf_ptr((w2c_##mod*)i); } \
-  static uint32_t mod##_b_dim(void* i, uint32_t k) { return w2c_##mod##_pce_dim((w2c_##mod*)i, k); }    \
-  static uint32_t mod##_b_arena_bytes(void* i) { return w2c_##mod##_pce_arena_bytes((w2c_##mod*)i); }   \
-  static uint32_t mod##_b_memory_bytes(void* i) { return w2c_##mod##_pce_memory_bytes((w2c_##mod*)i); } \
-  static const bench_vtable mod##_bench = {                                                             \
-      name, mod##_b_instantiate, mod##_b_memory, mod##_b_blob_alloc, mod##_b_init, mod##_b_push,        \
-      mod##_b_push_packet, mod##_b_recompute, mod##_b_explain, mod##_b_input_ptr,                       \
-      mod##_b_packet_buf_ptr, mod##_b_dim, mod##_b_arena_bytes, mod##_b_memory_bytes,                   \
-  };
-
-BENCH_DEFINE_VTABLE(pcescalar, "scalar")
-#if PCE_HAVE_SIMD
-BENCH_DEFINE_VTABLE(pcesimd, "simd")
-#endif
-
+/* One engine instance of either translation. */
 typedef struct bench_engine {
-  const bench_vtable* vt;
+  int simd; /* 1: packetclip.simd.wasm's translation */
   union {
     w2c_pcescalar scalar;
 #if PCE_HAVE_SIMD
@@ -94,6 +50,14 @@ typedef struct bench_engine {
   } inst;
   wasm_rt_memory_t* mem;
 } bench_engine;
+
+/* Calls export `fn` of whichever translation e runs. */
+#if PCE_HAVE_SIMD
+#define BENCH_CALL(e, fn, ...) \
+  ((e)->simd ? w2c_pcesimd_##fn(&(e)->inst.simd, ##__VA_ARGS__) : w2c_pcescalar_##fn(&(e)->inst.scalar, ##__VA_ARGS__))
+#else
+#define BENCH_CALL(e, fn, ...) w2c_pcescalar_##fn(&(e)->inst.scalar, ##__VA_ARGS__)
+#endif
 
 /* The project LCG (test/helpers/rng.ts): Numerical Recipes constants. */
 static uint32_t bench_lcg_state;
@@ -112,16 +76,24 @@ static void bench_mem_write(const wasm_rt_memory_t* m, uint32_t addr, const uint
 #endif
 }
 
-static int bench_open(bench_engine* e, const bench_vtable* vt, const uint8_t* blob, size_t len) {
+static int bench_open(bench_engine* e, int simd, const uint8_t* blob, size_t len) {
   memset(e, 0, sizeof *e);
-  e->vt = vt;
+  e->simd = simd;
   if (!wasm_rt_is_initialized()) wasm_rt_init();
-  vt->instantiate(&e->inst);
-  e->mem = vt->memory(&e->inst);
-  uint32_t ptr = vt->blob_alloc(&e->inst, (uint32_t)len);
+#if PCE_HAVE_SIMD
+  if (simd) {
+    wasm2c_pcesimd_instantiate(&e->inst.simd);
+    e->mem = w2c_pcesimd_memory(&e->inst.simd);
+  } else
+#endif
+  {
+    wasm2c_pcescalar_instantiate(&e->inst.scalar);
+    e->mem = w2c_pcescalar_memory(&e->inst.scalar);
+  }
+  uint32_t ptr = BENCH_CALL(e, pce_blob_alloc, (uint32_t)len);
   if (ptr == 0 || (uint64_t)ptr + len > e->mem->size) return -1;
   bench_mem_write(e->mem, ptr, blob, len);
-  return (int)vt->init(&e->inst, ptr, (uint32_t)len);
+  return (int)BENCH_CALL(e, pce_init, ptr, (uint32_t)len);
 }
 
 static uint8_t* bench_read_file(const char* path, size_t* len) {
@@ -201,15 +173,15 @@ static void bench_push_features(bench_engine* e, uint32_t P) {
     bytes[2 * i] = (uint8_t)q[i];
     bytes[2 * i + 1] = (uint8_t)((uint16_t)q[i] >> 8);
   }
-  bench_mem_write(e->mem, e->vt->input_ptr(&e->inst), bytes, 2u * P);
-  bench_sink += e->vt->push(&e->inst);
+  bench_mem_write(e->mem, BENCH_CALL(e, pce_input_ptr), bytes, 2u * P);
+  bench_sink += BENCH_CALL(e, pce_push);
 }
 
 static void bench_push_frame(bench_engine* e, uint32_t buf) {
   uint32_t k = bench_next++ % BENCH_STREAM;
   uint64_t ts = 1700000000000000ull + (uint64_t)bench_next * 1000u;
   bench_mem_write(e->mem, buf, bench_frames[k], bench_frame_len[k]);
-  bench_sink += e->vt->push_packet(&e->inst, bench_frame_len[k], 1, (uint32_t)ts, (uint32_t)(ts >> 32), bench_frame_len[k]);
+  bench_sink += BENCH_CALL(e, pce_push_packet, bench_frame_len[k], 1, (uint32_t)ts, (uint32_t)(ts >> 32), bench_frame_len[k]);
 }
 
 /* One repetition of n items of `kind`; nanoseconds. */
@@ -219,8 +191,8 @@ static uint64_t bench_rep(bench_engine* e, bench_kind kind, uint32_t n, uint32_t
     switch (kind) {
       case BENCH_PUSH_PACKET: bench_push_frame(e, buf); break;
       case BENCH_PUSH: bench_push_features(e, P); break;
-      case BENCH_RECOMPUTE: bench_sink += e->vt->recompute(&e->inst); break;
-      case BENCH_EXPLAIN: bench_push_features(e, P); bench_sink += e->vt->explain(&e->inst); break;
+      case BENCH_RECOMPUTE: bench_sink += BENCH_CALL(e, pce_recompute); break;
+      case BENCH_EXPLAIN: bench_push_features(e, P); bench_sink += BENCH_CALL(e, pce_explain); break;
     }
   }
   return bench_now_ns() - t0;
@@ -324,10 +296,7 @@ static int bench_usage(void) {
 int main(int argc, char** argv) {
   const char* model = PCE_DEFAULT_MODEL;
   const char* peak_model = NULL;
-  const bench_vtable* vt = &pcescalar_bench;
-#if PCE_HAVE_SIMD
-  vt = &pcesimd_bench;
-#endif
+  int simd = PCE_HAVE_SIMD;
   uint32_t packets = 2000, reps = 31, warmup = 3;
   long count = -1;
   bench_kind count_kind = BENCH_PUSH_PACKET;
@@ -349,9 +318,9 @@ int main(int argc, char** argv) {
     }
     else if (!strcmp(a, "--build") && v) {
       i++;
-      if (!strcmp(v, "scalar")) vt = &pcescalar_bench;
+      if (!strcmp(v, "scalar")) simd = 0;
 #if PCE_HAVE_SIMD
-      else if (!strcmp(v, "simd")) vt = &pcesimd_bench;
+      else if (!strcmp(v, "simd")) simd = 1;
 #endif
       else return bench_usage();
     } else return bench_usage();
@@ -360,13 +329,13 @@ int main(int argc, char** argv) {
   size_t len = 0;
   uint8_t* blob = bench_read_file(model, &len);
   static bench_engine e;
-  int code = blob ? bench_open(&e, vt, blob, len) : -1;
+  int code = blob ? bench_open(&e, simd, blob, len) : -1;
   if (code != 0) {
     fprintf(stderr, "pce-bench: cannot load %s (%d)\n", model, code);
     return 1;
   }
-  uint32_t P = vt->dim(&e.inst, PCE_BLOB_DIM_P), A = vt->dim(&e.inst, PCE_BLOB_DIM_A);
-  uint32_t buf = vt->packet_buf_ptr(&e.inst);
+  uint32_t P = BENCH_CALL(&e, pce_dim, PCE_BLOB_DIM_P), A = BENCH_CALL(&e, pce_dim, PCE_BLOB_DIM_A);
+  uint32_t buf = BENCH_CALL(&e, pce_packet_buf_ptr);
   bench_make_inputs(P);
   if (count >= 0) { /* instruction counting: the items only */
     bench_rep(&e, count_kind, (uint32_t)count, P, buf);
@@ -374,7 +343,7 @@ int main(int argc, char** argv) {
   }
   bench_stat st[4];
   for (int k = 0; k < 4; k++) st[k] = bench_measure(&e, (bench_kind)k, k == BENCH_RECOMPUTE ? packets / 8 + 1 : packets, reps, warmup, P, buf);
-  uint32_t arena = vt->arena_bytes(&e.inst), mem_bytes = vt->memory_bytes(&e.inst);
+  uint32_t arena = BENCH_CALL(&e, pce_arena_bytes), mem_bytes = BENCH_CALL(&e, pce_memory_bytes);
 
   double peak = 0, peak_macs = 0;
   bench_stat peak_st = {0, 0, 0};
@@ -382,15 +351,16 @@ int main(int argc, char** argv) {
     static bench_engine pe;
     size_t plen = 0;
     uint8_t* pblob = bench_read_file(peak_model, &plen);
-    if (wasm_rt_is_initialized() && pblob && bench_open(&pe, vt, pblob, plen) == 0) {
-      uint32_t rows = vt->dim(&pe.inst, PCE_BLOB_DIM_OUT_DIMS), cols = vt->dim(&pe.inst, PCE_BLOB_DIM_P);
+    int pcode = pblob ? bench_open(&pe, simd, pblob, plen) : -1;
+    if (pcode == 0) {
+      uint32_t rows = BENCH_CALL(&pe, pce_dim, PCE_BLOB_DIM_OUT_DIMS), cols = BENCH_CALL(&pe, pce_dim, PCE_BLOB_DIM_P);
       free(bench_features);
       bench_make_inputs(cols);
       peak_st = bench_measure(&pe, BENCH_PUSH, 50, 21, 2, cols, 0);
       peak_macs = (double)rows * cols;
       peak = peak_macs * 1e9 / peak_st.median;
     } else {
-      fprintf(stderr, "pce-bench: cannot load the peak model %s (needs two free engine slots)\n", peak_model);
+      fprintf(stderr, "pce-bench: cannot load the peak model %s (%d)\n", peak_model, pcode);
     }
     free(pblob);
   }
@@ -419,12 +389,12 @@ int main(int argc, char** argv) {
   printf(", \"hash\": \"fnv1a64:%016llx\", \"blobBytes\": %zu, \"window\": %u},\n", (unsigned long long)bench_fnv(blob, len), len, A);
   if (peak > 0) {
     printf("  \"peak\": {\"kernel\": \"gemv int8 x int16\", \"runtime\": \"wasm2c\", \"build\": \"%s\", \"macsPerItem\": %.0f, \"medianNs\": %.1f, \"macsPerSecond\": %.1f},\n",
-           vt->build, peak_macs, peak_st.median, peak);
+           simd ? "simd" : "scalar", peak_macs, peak_st.median, peak);
   } else {
     printf("  \"peak\": null,\n");
   }
   printf("  \"runs\": [\n    {\n      \"runtime\": \"wasm2c\", \"build\": \"%s\", \"version\": \"wabt 1.0.39 wasm2c, gcc %s\",\n      \"results\": [\n",
-         vt->build, __VERSION__);
+         simd ? "simd" : "scalar", __VERSION__);
   for (int k = 0; k < 4; k++) {
     bench_result(bench_kind_names[k], k == BENCH_PUSH_PACKET ? "end-to-end" : "kernel", k == BENCH_RECOMPUTE ? packets / 8 + 1 : packets, reps, st[k], k == 3);
   }

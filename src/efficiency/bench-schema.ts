@@ -77,6 +77,8 @@ export type OpCounts = Record<string, Record<string, number>>;
 export interface BenchCounted {
   streaming: OpCounts;
   fullWindow: OpCounts;
+  /** One pce_recompute alone (the stored frames' k, v, then the decision): what a `recompute` result does. */
+  recompute?: OpCounts;
   explain: Record<string, number>;
   /** The stated convention for float equivalents: FLOPs = flopsPerMac · MACs. */
   flopsPerMac: number;
@@ -173,9 +175,9 @@ const schema = obj({
   runs: arr(obj({ runtime: str, build: str, version: str, results: arr(result, 1) }), 1),
   memory: obj({ blobBytes: num({ min: 0 }), arenaBytes: num({ min: 0 }), linearMemoryBytes: num({ min: 0 }), hostRssBytes: num({ min: 0 }) }),
   counted: obj({
-    streaming: opTable, fullWindow: opTable, explain: record(num({ min: 0 })), flopsPerMac: num({ min: 1 }),
+    streaming: opTable, fullWindow: opTable, recompute: opTable, explain: record(num({ min: 0 })), flopsPerMac: num({ min: 1 }),
     onnx: obj({ fullWindowFlops: num({ min: 0 }), streamingFlops: num({ min: 0 }), matmulFlops: num({ min: 0 }), elementwiseFlops: num({ min: 0 }), parameters: num({ min: 0 }) }),
-  }, ['onnx']),
+  }, ['onnx', 'recompute']),
   instructions: arr(obj({ arch: str, build: str, item: str, tool: str, perItem: num({ min: 0 }) })),
   ratios: record(num({ min: 0 })),
 }, ['memory', 'counted', 'instructions', 'ratios']);

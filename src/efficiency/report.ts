@@ -61,7 +61,7 @@ export function barChart(id: string, title: string, bars: Bar[], unit: string, o
     const y = 24 + i * rowH, w = Math.max(1, scale(b.value));
     return `<text x="${L - 8}" y="${y + 14}" text-anchor="end">${esc(b.label)}</text>` +
       `<rect class="mark" x="${L}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="#1565c0" data-value="${b.value}"><title>${esc(`${b.label}: ${b.value} ${unit}`)}</title></rect>` +
-      `<text x="${L + w + 6}" y="${y + 14}">${esc(`${fmtNum(b.value, b.value < 100 ? 2 : 0)} ${unit}${b.note ? ` ${b.note}` : ''}`)}</text>`;
+      `<text x="${L + w + 6}" y="${y + 14}">${esc(`${Number.isInteger(b.value) || b.value >= 100 ? fmtInt(b.value) : fmtNum(b.value)} ${unit}${b.note ? ` ${b.note}` : ''}`)}</text>`;
   }).join('');
   return `<figure><svg class="chart" id="${id}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">` +
     `<text x="0" y="14" font-weight="bold">${esc(title)}${opts.log ? ' (log scale)' : ''}</text>${rows}</svg></figure>`;
@@ -94,7 +94,8 @@ function opsFromCounts(files: BenchFile[], f: BenchFile, r: BenchResult): number
   const c = files.find((x) => x.counted && x.model.hash === f.model.hash)?.counted;
   if (!c) return null;
   const sum = (t: OpCounts) => Object.entries(t).filter(([s]) => s !== 'explain').reduce((a, [, v]) => a + v.macs, 0);
-  const per: Record<string, number> = { push: sum(c.streaming), push_packet: sum(c.streaming), recompute: sum(c.fullWindow), explain: sum(c.streaming) + c.explain.macs };
+  const per: Record<string, number> = { push: sum(c.streaming), push_packet: sum(c.streaming), explain: sum(c.streaming) + c.explain.macs };
+  if (c.recompute) per.recompute = sum(c.recompute); // without it, a recompute's MACs are unknown (fullWindow also counts A projections and GNNs)
   return per[r.name] === undefined ? null : (per[r.name] * 1e9) / r.medianNs;
 }
 
