@@ -146,23 +146,28 @@ test('live: a feed that goes silent gets its alert after the quiet period on the
   const shipped = readFileSync(join(repoRoot, 'models/packetclip-edge.thresholds'), 'utf8');
   await writeFile(config, shipped.replace(/episode\.quiet_us\t\d+/, 'episode.quiet_us\t2000000'));
   const r = start(['run', '-', '--format', 'eve', '--config', config]);
-  r.child.stdin.write(bytes.subarray(0, 24));
-  r.child.stdin.write(bytes.subarray(packets[2940]!.fileOffset, packets[end]!.fileOffset));
-  const wrote = performance.now();
-  await until(() => r.lines.length > 0, 10_000).catch((e: unknown) => {
-    r.child.kill(); // no alert while stdin stays open: do not leave the child waiting on it
-    throw e;
-  });
-  const after = r.lines[0]!.at - wrote;
-  const alert = JSON.parse(r.lines[0]!.text) as { event_type: string; packetclip: { class: string } };
-  assert.is(alert.event_type, 'alert');
-  assert.is(alert.packetclip.class, 'Reconnaissance');
-  // quiet (2 s) minus the capture time after the episode's last packet (< 0.5 s), plus at most a tick
-  assert.ok(after > 1000 && after < 3500, `alert ${after.toFixed(0)} ms after the feed went silent`);
-  assert.is(r.child.exitCode, null, 'still running: stdin is open');
-  r.child.stdin.end();
-  assert.is(await r.exit, 0, r.stderr());
-  assert.is(r.lines.length, 1, 'the episode is not written again at the end');
+  try {
+    r.child.stdin.write(bytes.subarray(0, 24));
+    r.child.stdin.write(bytes.subarray(packets[2940]!.fileOffset, packets[end]!.fileOffset));
+    const wrote = performance.now();
+    await until(() => r.lines.length > 0, 10_000);
+    const after = r.lines[0]!.at - wrote;
+    const alert = JSON.parse(r.lines[0]!.text) as { event_type: string; packetclip: { class: string } };
+    assert.is(alert.event_type, 'alert');
+    assert.is(alert.packetclip.class, 'Reconnaissance');
+    // Not before the quiet period (2 s, less the < 0.5 s of capture after the episode's last
+    // packet), and well before EOF could close it: the wall-clock timer did. The upper margin is
+    // wide because `after` also holds the child's time to classify the ~1,400 packets written,
+    // which a loaded machine stretches (3.9 s seen at load 8); this is a behaviour check, not a speed one.
+    assert.ok(after > 1000 && after < 9000, `alert ${after.toFixed(0)} ms after the feed went silent`);
+    assert.is(r.child.exitCode, null, 'still running: stdin is open');
+    r.child.stdin.end();
+    assert.is(await r.exit, 0, r.stderr());
+    assert.is(r.lines.length, 1, 'the episode is not written again at the end');
+  } finally {
+    // A failed check must not leave the child waiting on an open stdin (the test process would never exit).
+    if (r.child.exitCode === null) r.child.kill();
+  }
 });
 
 test.run();

@@ -31,13 +31,16 @@ try {
   process.exit(1);
 }
 
+const FILE_TIMEOUT_MS = 10 * 60_000;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const file of files) {
   const name = relative(compiled, file);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // A file that hangs (a child process left waiting, a lost promise) fails instead of stalling CI.
+  const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, timeout: FILE_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (r.error?.code === 'ETIMEDOUT') console.log(`FAIL ${relative(compiled, file)}: no result after ${FILE_TIMEOUT_MS / 60_000} minutes, killed`);
   const text = (r.stdout || '') + (r.stderr || '');
   const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? 0);
