@@ -234,8 +234,8 @@ requires(test, command('shellcheck'))('OpenWrt: the procd init script passes she
   const s = sections.find((x) => x.type === 'pce-sense');
   assert.ok(s, 'a pce-sense section');
   const o = s!.options;
-  for (const key of ['enabled', 'interface', 'model', 'alert_output', 'alert_min', 'syslog']) assert.ok(key in o, `option ${key}`);
-  assert.match(o.alert_min!, /^(0(\.\d+)?|1(\.0+)?)$/);
+  for (const key of ['enabled', 'interface', 'model', 'alert_output', 'thresholds', 'syslog']) assert.ok(key in o, `option ${key}`);
+  assert.match(o.thresholds!, /\.thresholds$/);
   assert.ok(['syslog', 'file'].includes(o.alert_output!));
   const init_text = readFileSync(init, 'utf8');
   for (const key of Object.keys(o)) assert.ok(init_text.includes(`'${key}'`) || init_text.includes(` ${key} `), `init script reads ${key}`);

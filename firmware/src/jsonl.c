@@ -59,7 +59,16 @@ void pce_out_flush(void) {
   O.len = 0;
 }
 
+/* When set, put() appends here instead (pce_format_address, pce_format_proto). */
+static char* redirect;
+static size_t redirect_len;
+
 static void put(const char* s, size_t n) {
+  if (redirect != NULL) {
+    memcpy(redirect + redirect_len, s, n);
+    redirect_len += n;
+    return;
+  }
   if (O.len + n > OUT_BYTES) pce_out_flush();
   if (n > OUT_BYTES) {
     O.len = 0;
@@ -267,6 +276,29 @@ static void put_location(const pce_packet_meta* m) {
   put("\"", 1);
 }
 
+size_t pce_format_address(uint8_t version, const uint8_t* a, char* out) {
+  redirect = out;
+  redirect_len = 0;
+  put_address(version, a);
+  redirect = NULL;
+  return redirect_len;
+}
+
+size_t pce_format_proto(uint8_t p, char* out) {
+  redirect = out;
+  redirect_len = 0;
+  put_proto(p);
+  redirect = NULL;
+  return redirect_len;
+}
+
+size_t pce_json_quote(const char* s, char* out) { return json_quote(s, out); }
+
+const char* pce_out_class_quoted(uint32_t k) { return O.quoted[k]; }
+size_t pce_out_class_quoted_len(uint32_t k) { return O.quoted_len[k]; }
+
+void pce_out_line(const char* s, size_t n) { put(s, n); }
+
 void pce_out_decision(uint64_t i, int64_t ts_us, const pce_verdict* v) {
   puts_("{\"i\":");
   put_u64(i);
@@ -302,22 +334,5 @@ void pce_out_capture_error(const char* message, uint64_t offset, uint64_t packet
   put_u64(offset);
   puts_(",\"packets\":");
   put_u64(packets);
-  put("}\n", 2);
-}
-
-void pce_out_alert(uint64_t i, int64_t ts_us, const pce_verdict* v, const char* iface) {
-  uint32_t k = (uint32_t)v->class_index;
-  puts_("{\"alert\":");
-  put(O.quoted[k], O.quoted_len[k]);
-  puts_(",\"i\":");
-  put_u64(i);
-  puts_(",\"ts\":");
-  put_seconds(ts_us);
-  puts_(",\"prob\":");
-  put_prob(v->probs_q15[k]);
-  if (iface != NULL) {
-    puts_(",\"iface\":");
-    put_quoted(iface);
-  }
   put("}\n", 2);
 }

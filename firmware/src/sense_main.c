@@ -5,7 +5,10 @@
  *   pce-sense -i IFACE   [options]   classify live traffic (AF_PACKET)
  *
  * With --format jsonl (the default) it writes exactly the bytes
- * `packetclip run FILE --format jsonl` writes. SIGINT / SIGTERM stop, flush
+ * `packetclip run FILE --format jsonl` writes; with --format eve (or
+ * --alerts-only) the alert lines of `packetclip run FILE --format eve`
+ * (alerts.c, thresholds from --config or the file shipped beside the default
+ * model). SIGINT / SIGTERM stop, flush
  * and print the summary; SIGHUP reloads the model file between two packets
  * (a model the engine refuses is reported and the old one keeps running).
  */
@@ -28,7 +31,7 @@
 #endif
 #define MODEL_MAX_BYTES (1u << 20)
 
-enum pce_format { PCE_FORMAT_JSONL, PCE_FORMAT_ALERT };
+enum pce_format { PCE_FORMAT_JSONL, PCE_FORMAT_EVE };
 
 static struct {
   const char* model_path;
@@ -39,7 +42,8 @@ static struct {
   pce_build build;
   int use_syslog;
   int alerts_to_syslog;
-  int32_t alert_min_q15; /* alert when the decided class's probability >= this */
+  const char* config_path; /* thresholds file (--config) */
+  int model_given;
   uint64_t max_packets;
   int info;
 } opt;
@@ -48,8 +52,9 @@ static volatile sig_atomic_t got_stop, got_hup;
 static volatile int stop_flag; /* mirrors got_stop for the capture loops */
 static pce_engine* engine;
 static uint8_t model_buf[MODEL_MAX_BYTES];
-static uint64_t n_packets, n_decode_errors, n_alerts, n_reloads;
-static int benign_class = -1;
+static uint64_t n_packets, n_decode_errors, n_reloads;
+
+static const char* thresholds_path; /* --format eve: the thresholds file in use, NULL for the built-in defaults */
 
 static void say(int prio, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(int prio, const char* fmt, ...) {
@@ -120,14 +125,19 @@ static int load_model(const char* path, int reload) {
           reload ? "; the old model keeps running" : "");
     return -1;
   }
+  int alerts = reload && opt.format == PCE_FORMAT_EVE;
+  if (alerts) pce_alerts_stop(); /* the open episodes' alerts, under the old model's class names */
   pce_engine_close(engine); /* between two packets: the switch is atomic for the stream */
   engine = e;
   pce_out_set_classes(engine);
-  benign_class = -1;
+  if (alerts) {
+    char aerr[1024];
+    if ((thresholds_path != NULL && pce_thresholds_load(thresholds_path, aerr, sizeof aerr) != 0) ||
+        pce_alerts_start(engine, thresholds_path, aerr, sizeof aerr) != 0)
+      say(LOG_ERR, "alerts stopped after the reload: %s", aerr);
+  }
   pce_info info;
   pce_engine_info(engine, &info);
-  for (uint32_t k = 0; k < info.class_count; k++)
-    if (strcmp(pce_engine_class_name(engine, k), "Benign") == 0) benign_class = (int)k;
   if (reload) {
     n_reloads++;
     say(LOG_NOTICE, "reloaded model %s", path);
@@ -153,17 +163,8 @@ static int classify(uint64_t i, const uint8_t* data, uint32_t len, uint32_t wire
   }
   n_packets++;
   if (v.decode_status != 0) n_decode_errors++;
-  if (opt.format == PCE_FORMAT_JSONL) {
-    pce_out_decision(i, ts, &v);
-  } else if (v.class_index != benign_class && v.probs_q15[v.class_index] >= opt.alert_min_q15) {
-    n_alerts++;
-    if (opt.alerts_to_syslog) {
-      syslog(LOG_WARNING, "alert %s packet %llu probability %d/32768%s%s", pce_engine_class_name(engine, (uint32_t)v.class_index),
-             (unsigned long long)i, v.probs_q15[v.class_index], opt.iface ? " on " : "", opt.iface ? opt.iface : "");
-    } else {
-      pce_out_alert(i, ts, &v, opt.iface);
-    }
-  }
+  if (opt.format == PCE_FORMAT_JSONL) pce_out_decision(i, ts, &v);
+  else pce_alerts_push(i, ts, data, len, wire ? wire : len, link, &v);
   return 0;
 }
 
@@ -174,39 +175,21 @@ static int live_packet(const uint8_t* frame, uint32_t len, uint32_t wire, int64_
   return r;
 }
 
-/* "0.9" -> 29491 (ceil of 0.9 * 32768), without floating point. */
-static int parse_prob(const char* s, int32_t* q15) {
-  uint64_t num = 0, den = 1;
-  const char* p = s;
-  while (*p >= '0' && *p <= '9') num = num * 10 + (uint64_t)(*p++ - '0');
-  if (*p == '.') {
-    p++;
-    for (int d = 0; *p >= '0' && *p <= '9'; d++, p++) {
-      if (d < 9) {
-        num = num * 10 + (uint64_t)(*p - '0');
-        den *= 10;
-      }
-    }
-  }
-  if (*p != '\0' || p == s || num > den) return -1;
-  *q15 = (int32_t)((num * 32768 + den - 1) / den);
-  return 0;
-}
-
 static void usage(FILE* f) {
   fprintf(f,
-          "usage: pce-sense (-r FILE|- | -i IFACE) [--model FILE] [--format jsonl|alert] [-o FILE]\n"
-          "                 [--alert-min P] [--count N] [--scalar] [--syslog] [--info]\n"
+          "usage: pce-sense (-r FILE|- | -i IFACE) [--model FILE] [--format jsonl|eve] [--alerts-only]\n"
+          "                 [--config FILE] [-o FILE] [--count N] [--scalar] [--syslog] [--info]\n"
           "  -r FILE|-        read a pcap or pcapng capture (- = standard input)\n"
           "  -i IFACE         capture live on IFACE (AF_PACKET, TPACKET_V3 ring)\n"
           "  --model FILE     model blob (default %s)\n"
           "  --format jsonl   one line per packet, as `packetclip run --format jsonl` (default)\n"
-          "  --format alert   one line per non-Benign decision whose probability >= --alert-min\n"
-          "  --alert-min P    alert threshold, a probability in [0, 1] (default 0.5)\n"
+          "  --format eve     one eve.json alert line per attack episode, as `packetclip run --format eve`\n"
+          "  --alerts-only    the same as --format eve\n"
+          "  --config FILE    alert thresholds file (default: the .thresholds file beside the default model)\n"
           "  -o FILE          write lines to FILE (default standard output)\n"
           "  --count N        stop after N packets\n"
           "  --scalar         run the scalar engine even where the SIMD one is built in\n"
-          "  --syslog         notes, errors and the summary go to syslog (and alerts, without -o)\n"
+          "  --syslog         notes, errors and the summary go to syslog (and eve alerts, without -o)\n"
           "  --info           print the engine's memory figures as JSON and exit\n"
           "signals: SIGINT/SIGTERM stop and print the summary; SIGHUP reloads the model\n",
           PCE_DEFAULT_MODEL);
@@ -236,7 +219,6 @@ static long max_rss_kib(void) {
 int main(int argc, char** argv) {
   opt.model_path = PCE_DEFAULT_MODEL;
   opt.build = PCE_BUILD_AUTO;
-  opt.alert_min_q15 = 16384;
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -248,21 +230,16 @@ int main(int argc, char** argv) {
   i++;
     if (!strcmp(a, "-r")) { NEED_VALUE opt.read_path = v; }
     else if (!strcmp(a, "-i")) { NEED_VALUE opt.iface = v; }
-    else if (!strcmp(a, "--model") || !strcmp(a, "-m")) { NEED_VALUE opt.model_path = v; }
+    else if (!strcmp(a, "--model") || !strcmp(a, "-m")) { NEED_VALUE opt.model_path = v; opt.model_given = 1; }
+    else if (!strcmp(a, "--config")) { NEED_VALUE opt.config_path = v; }
+    else if (!strcmp(a, "--alerts-only")) opt.format = PCE_FORMAT_EVE;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) { NEED_VALUE opt.out_path = v; }
     else if (!strcmp(a, "--format")) {
       NEED_VALUE
       if (!strcmp(v, "jsonl")) opt.format = PCE_FORMAT_JSONL;
-      else if (!strcmp(v, "alert")) opt.format = PCE_FORMAT_ALERT;
+      else if (!strcmp(v, "eve")) opt.format = PCE_FORMAT_EVE;
       else {
-        fprintf(stderr, "pce-sense: unknown --format \"%s\"; jsonl or alert\n", v);
-        return 2;
-      }
-    }
-    else if (!strcmp(a, "--alert-min")) {
-      NEED_VALUE
-      if (parse_prob(v, &opt.alert_min_q15) != 0) {
-        fprintf(stderr, "pce-sense: --alert-min takes a probability in [0, 1], got \"%s\"\n", v);
+        fprintf(stderr, "pce-sense: unknown --format \"%s\"; jsonl or eve\n", v);
         return 2;
       }
     }
@@ -278,7 +255,10 @@ int main(int argc, char** argv) {
     }
   }
   if (opt.use_syslog) openlog("pce-sense", LOG_PID, LOG_DAEMON);
-  opt.alerts_to_syslog = opt.use_syslog && opt.out_path == NULL && opt.format == PCE_FORMAT_ALERT;
+  int alerts_only = 0;
+  for (int i = 1; i < argc; i++) alerts_only |= !strcmp(argv[i], "--alerts-only");
+  if (alerts_only) opt.format = PCE_FORMAT_EVE; /* wins over --format, as in packetclip run */
+  opt.alerts_to_syslog = opt.use_syslog && opt.out_path == NULL && opt.format == PCE_FORMAT_EVE;
   if (!opt.info && (opt.read_path == NULL) == (opt.iface == NULL)) {
     fprintf(stderr, "pce-sense: give exactly one of -r FILE and -i IFACE\n");
     usage(stderr);
@@ -296,13 +276,37 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   if (load_model(opt.model_path, 0) != 0) return 2;
+  if (opt.format == PCE_FORMAT_EVE && !opt.info) {
+    /* Thresholds: --config, else the file shipped beside the default model (as `packetclip run`), else built in. */
+    static char shipped[4096];
+    const char* path = opt.config_path;
+    if (path == NULL && !opt.model_given) {
+      size_t n = strlen(PCE_DEFAULT_MODEL);
+      if (n > 6 && n < sizeof shipped - 16 && !strcmp(PCE_DEFAULT_MODEL + n - 6, ".pclip")) {
+        memcpy(shipped, PCE_DEFAULT_MODEL, n - 6);
+        strcpy(shipped + n - 6, ".thresholds");
+        if (access(shipped, F_OK) == 0) path = shipped;
+      }
+    }
+    char err[1024];
+    thresholds_path = path;
+    if ((path != NULL && pce_thresholds_load(path, err, sizeof err) != 0) || pce_alerts_start(engine, path, err, sizeof err) != 0) {
+      say(LOG_ERR, "%s", err);
+      return 2;
+    }
+    if (opt.read_path != NULL && strcmp(opt.read_path, "-") != 0) {
+      const char* base = strrchr(opt.read_path, '/');
+      pce_alerts_set_capture_name(base ? base + 1 : opt.read_path);
+    }
+    pce_alerts_to_syslog(opt.alerts_to_syslog);
+  }
   if (opt.info) {
     pce_info info;
     pce_engine_info(engine, &info);
     printf("{\"build\":\"%s\",\"classes\":%u,\"concepts\":%u,\"memory_bytes\":%u,\"arena_bytes\":%u,"
-           "\"library_static_bytes\":%zu,\"capture_static_bytes\":%zu,\"max_rss_kib\":%ld}\n",
+           "\"library_static_bytes\":%zu,\"capture_static_bytes\":%zu,\"alerts_static_bytes\":%zu,\"max_rss_kib\":%ld}\n",
            info.build == PCE_BUILD_SIMD ? "simd" : "scalar", info.class_count, info.concept_count,
-           info.memory_bytes, info.arena_bytes, pce_ram_bytes(), pce_capture_ram_bytes(), max_rss_kib());
+           info.memory_bytes, info.arena_bytes, pce_ram_bytes(), pce_capture_ram_bytes(), pce_alerts_ram_bytes(), max_rss_kib());
     return 0;
   }
 
@@ -333,6 +337,7 @@ int main(int argc, char** argv) {
       pce_capture_step step = pce_capture_next(&p);
       if (step == PCE_CAPTURE_END) break;
       if (step == PCE_CAPTURE_ERROR) {
+        pce_alerts_flush();
         pce_out_capture_error(pce_capture_error_message(), pce_capture_error_offset(), n_packets);
         pce_out_flush();
         say(LOG_ERR, "%s: %s; the %llu packets before it were classified", source, pce_capture_error_message(),
@@ -369,12 +374,13 @@ int main(int argc, char** argv) {
     }
     say(LOG_INFO, "capture used %s", ring ? "a TPACKET_V3 ring" : "recvfrom");
   }
+  pce_alerts_flush();
   pce_out_flush();
   if (out_fd != 1) close(out_fd);
   char extra[96] = "";
   if (n_decode_errors) snprintf(extra, sizeof extra, ", %llu with a decode error", (unsigned long long)n_decode_errors);
-  if (opt.format == PCE_FORMAT_ALERT)
-    snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %llu alerts", (unsigned long long)n_alerts);
+  if (opt.format == PCE_FORMAT_EVE)
+    snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %llu alerts", (unsigned long long)pce_alerts_count());
   if (n_reloads)
     snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %llu model reloads", (unsigned long long)n_reloads);
   say(LOG_NOTICE, "%llu packets classified%s%s (max RSS %ld KiB)", (unsigned long long)n_packets, extra,
