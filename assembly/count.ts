@@ -6,8 +6,8 @@
  * kind. Every call site reads `if (isDefined(PCE_COUNT)) tally(...)`:
  * isDefined() is resolved at compile time, so in every other build the branch
  * is never compiled, the table and stage globals are never referenced, and
- * the .wasm is byte-for-byte what it was without counting (checked with
- * tools/... see docs/efficiency.md). A shared `const COUNTING` flag would not
+ * the .wasm is byte-for-byte what it was without counting (checked when this
+ * landed by building every target with and without it; docs/efficiency.md). A shared `const COUNTING` flag would not
  * do: its dead `global.get; drop` changes Binaryen's inlining decisions and so
  * the shipped bytes; a statement added to an @inline primitive does too,
  * which is why the composite tallies below sit beside the primitives.
