@@ -636,7 +636,7 @@ int pce_alerts_start(const pce_engine* eng, const char* path, char* err, size_t 
   A.n = T.n;
   A.quiet = T.quiet;
   A.max_hosts = AL_WINDOW_SLOTS / A.n < AL_MAX_HOSTS ? AL_WINDOW_SLOTS / A.n : AL_MAX_HOSTS;
-  A.next_id = 1;
+  if (A.next_id == 0) A.next_id = 1; /* a restart after a reload numbers on */
   A.swept = 0;
   A.nwin = 0;
   A.win_seq = 0;

@@ -24,6 +24,19 @@ typedef struct {
 
 #define TOP53 (1ull << 53)
 
+/* m * 2^e rounded to nearest, ties to even: `half` is the first bit cut off, `rest` whether any later one was set. */
+static sf sf_round(uint64_t m, int e, int half, int rest) {
+  sf r;
+  if (half && (rest || (m & 1))) m++;
+  if (m == TOP53) {
+    m >>= 1;
+    e++;
+  }
+  r.m = m;
+  r.e = e;
+  return r;
+}
+
 /* RN(p / q), q in 1..2^62, p / q < 2^53. */
 static sf sf_div(uint64_t p, uint64_t q) {
   sf r = {0, 0};
@@ -42,17 +55,10 @@ static sf sf_div(uint64_t p, uint64_t q) {
   rem <<= 1;
   int guard = rem >= q;
   if (guard) rem -= q;
-  if (guard && (rem != 0 || (m & 1))) m++;
-  if (m == TOP53) {
-    m >>= 1;
-    e++;
-  }
-  r.m = m;
-  r.e = e;
-  return r;
+  return sf_round(m, e, guard, rem != 0);
 }
 
-/* 128-bit product of a 64-bit and a 40-bit number (k < 2^40): hi:lo. */
+/* 128-bit product of two 64-bit numbers: hi:lo. */
 static void mul_wide(uint64_t m, uint64_t k, uint64_t* hi, uint64_t* lo) {
   uint64_t ml = m & 0xffffffffu, mh = m >> 32;
   uint64_t kl = k & 0xffffffffu, kh = k >> 32;
@@ -106,7 +112,7 @@ static int bitlen_wide(uint64_t hi, uint64_t lo) {
   return n;
 }
 
-/* RN(x * k), k < 2^40. */
+/* RN(x * k). */
 static sf sf_mul(sf x, uint64_t k) {
   sf r = {0, 0};
   if (x.m == 0 || k == 0) return r;
@@ -124,18 +130,10 @@ static sf sf_mul(sf x, uint64_t k) {
   }
   int s = len - 53, half, rest;
   uint64_t m = shr_wide(hi, lo, s, &half, &rest);
-  if (half && (rest || (m & 1))) m++;
-  int e = x.e + s;
-  if (m == TOP53) {
-    m >>= 1;
-    e++;
-  }
-  r.m = m;
-  r.e = e;
-  return r;
+  return sf_round(m, x.e + s, half, rest);
 }
 
-/* floor(x * k) and round-half-up(x * k) (k < 2^40; the result must fit 64 bits). */
+/* floor(x * k), or round-half-up(x * k) when `round` (the result must fit 64 bits). */
 static uint64_t sf_scaled(sf x, uint64_t k, int round) {
   if (x.m == 0) return 0;
   uint64_t hi, lo;
