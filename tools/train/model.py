@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -72,20 +72,52 @@ class MissionKG:
         return torch.where(deg > 0, a / deg.clamp(min=1), a)
 
 
+def int8_grid(w: torch.Tensor) -> torch.Tensor:
+    """The weights the converter's int8 rows stand for: per output row scale
+    s_r = max_c |W[r][c]| / 127, values s_r * clamp(round(W / s_r), -127, 127)
+    (docs/fixed-point.md, "Scales the converter chooses")."""
+    s = w.detach().abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127
+    return torch.clamp(torch.round(w / s), -127, 127) * s
+
+
+def fake_quant(w: torch.Tensor) -> torch.Tensor:
+    """int8_grid(w) forward, identity backward (straight-through estimator)."""
+    return w + (int8_grid(w) - w).detach()
+
+
+class QLinear(nn.Linear):
+    """nn.Linear (same parameters and state_dict names) whose weights can be
+    seen through the converter's int8 rounding during quantization-aware
+    training, and snapped onto that grid for export."""
+
+    quantized = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, fake_quant(self.weight) if self.quantized else self.weight, self.bias)
+
+    def snap(self) -> None:
+        """Weights := their int8 grid values, so that the converter's rounding
+        is exact and the exported float model is what the engine computes."""
+        with torch.no_grad():
+            self.weight.copy_(int8_grid(self.weight))
+
+
 class PacketEncoder(nn.Module):
     """f_P followed by the linear SSL head g_P: Linear+ReLU layers, then Linear."""
 
     def __init__(self, p: int, hidden: Sequence[int], e: int):
         super().__init__()
         dims = [p, *hidden, e]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.layers = nn.ModuleList(QLinear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """f_P's last ReLU layer: the input of the SSL head g_P."""
+        for lin in self.layers[:-1]:
+            x = F.relu(lin(x))
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for i, lin in enumerate(self.layers):
-            x = lin(x)
-            if i < len(self.layers) - 1:
-                x = F.relu(x)
-        return x
+        return self.layers[-1](self.hidden(x))
 
 
 class MissionGNN(nn.Module):
@@ -98,7 +130,7 @@ class MissionGNN(nn.Module):
         assert n_c == len(kg.concepts)
         self.kg = kg
         self.register_buffer("concepts", concept_emb.clone().float())
-        self.lins = nn.ModuleList(nn.Linear(e if l == 0 else h, h) for l in range(layers))
+        self.lins = nn.ModuleList(QLinear(e if l == 0 else h, h) for l in range(layers))
         self.bns = nn.ModuleList(nn.BatchNorm1d(h) for _ in range(layers))
         for l in range(layers):
             self.register_buffer(f"adj{l}", kg.layer_adjacency(l + 1))
@@ -117,22 +149,26 @@ class MissionGNN(nn.Module):
         y = self.lins[l](x.reshape(b * n, d)).reshape(b, n, -1)
         return y * torch.matmul(self.adj(l), y)
 
-    def forward_fast(self, s: torch.Tensor) -> torch.Tensor:
+    def forward_fast(self, s: torch.Tensor, y_sensor: Optional[torch.Tensor] = None) -> torch.Tensor:
         """The same function as forward(s), for training. Layer 1's concept rows
         do not depend on the packet, so they are mapped once instead of once
         per packet; node features stay in a contiguous [B, H, N] layout, which
         is what BatchNorm1d and elementwise ops are fast on (CPU, strided
         [B*N, H] views were 15x slower). Checked against forward() by
-        train.py before it trains."""
-        b = s.shape[0]
+        train.py before it trains. `y_sensor` replaces lin0(s) (the
+        quantization-aware path computes it through the fused weights)."""
+        b = s.shape[0]          # s: the sensor embedding, or anything with its batch size when y_sensor is given
         lin0 = self.lins[0]
-        yc = lin0(self.concepts).t().unsqueeze(0).expand(b, -1, -1)          # [B, H, n]
-        y = torch.cat([yc, lin0(s).unsqueeze(2), lin0.bias.view(1, -1, 1).expand(b, -1, 1)], dim=2)
+        yc = F.linear(self.concepts, lin0.weight, lin0.bias).t().unsqueeze(0).expand(b, -1, -1)   # [B, H, n]
+        if y_sensor is None:
+            y_sensor = F.linear(s, lin0.weight, lin0.bias)
+        y = torch.cat([yc, y_sensor.unsqueeze(2), lin0.bias.view(1, -1, 1).expand(b, -1, 1)], dim=2)
         x = y
         for l in range(len(self.lins)):
             if l > 0:
                 lin = self.lins[l]
-                y = torch.matmul(lin.weight, x) + lin.bias.view(1, -1, 1)
+                w = fake_quant(lin.weight) if lin.quantized else lin.weight
+                y = torch.matmul(w, x) + lin.bias.view(1, -1, 1)
             agg = y * torch.matmul(y, self.adj(l).t())
             x = F.elu(self.bns[l](agg))
         return x[:, :, -1]
@@ -157,12 +193,12 @@ class TemporalHead(nn.Module):
         super().__init__()
         assert d % heads == 0, "d_model must be a multiple of the head count"
         self.d, self.heads = d, heads
-        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.q, self.k, self.v, self.o = (QLinear(d, d) for _ in range(4))
         self.norm1 = nn.LayerNorm(d, eps=eps)
-        self.ff1 = nn.Linear(d, ff)
-        self.ff2 = nn.Linear(ff, d)
+        self.ff1 = QLinear(d, ff)
+        self.ff2 = QLinear(ff, d)
         self.norm2 = nn.LayerNorm(d, eps=eps)
-        self.head = nn.Linear(d, classes)
+        self.head = QLinear(d, classes)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         b, a, d = frames.shape
@@ -207,13 +243,47 @@ class PacketClipEdge(nn.Module):
             MissionGNN(kg, emb, dims.h, dims.layers) for kg, emb in zip(kgs, concept_embs))
         d = dims.h * len(self.kgs)
         self.temporal = TemporalHead(d, dims.heads, dims.ff, len(dims.classes))
+        self.qat = False
 
     @property
     def d_model(self) -> int:
         return self.dims.h * len(self.kgs)
 
+    def own_gemvs(self) -> List[QLinear]:
+        """The linear maps the converter quantizes as they are (its own int8
+        rows per map). The SSL head g_P and each GNN's first map are not among
+        them: the converter fuses them into one projection op (W_gnn1 · W_head)."""
+        out = list(self.proj.layers[:-1])
+        for g in self.gnn:
+            out += list(g.lins[1:])
+        t = self.temporal
+        return out + [t.q, t.k, t.v, t.o, t.ff1, t.ff2, t.head]
+
+    def quantization_aware(self, on: bool = True) -> None:
+        """Train through the converter's int8 weight rounding (straight-through)."""
+        self.qat = on
+        for lin in self.own_gemvs():
+            lin.quantized = on
+
+    def snap_weights(self) -> None:
+        """End of quantization-aware training: every own GEMV's weights onto
+        the int8 grid (the fused sensor map stays float: the converter rounds
+        the product, which training saw through fake_quant)."""
+        self.quantization_aware(False)
+        for lin in self.own_gemvs():
+            lin.snap()
+
+    def fused_sensor(self, hidden: torch.Tensor, g: MissionGNN) -> torch.Tensor:
+        """y of the sensor node through the converter's fused op, fake-quantized."""
+        head, lin0 = self.proj.layers[-1], g.lins[0]
+        w = fake_quant(lin0.weight @ head.weight)
+        return F.linear(hidden, w, lin0.weight @ head.bias + lin0.bias)
+
     def frame(self, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
         """Per-packet part: features [N,P] -> frame vector [N, M*H]."""
+        if fast and self.qat:
+            h = self.proj.hidden(x)
+            return torch.cat([g.forward_fast(h, self.fused_sensor(h, g)) for g in self.gnn], dim=1)
         s = self.proj(x)
         return torch.cat([g.forward_fast(s) if fast else g(s) for g in self.gnn], dim=1)
 

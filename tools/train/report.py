@@ -213,6 +213,16 @@ def protocol_report(r: dict) -> str:
                ["choice", "options: validation score", "chosen", "by", "data"],
                [[c["what"], ", ".join(f"{k}: {v:.4f}" for k, v in c["scores"].items()), c["chosen"], c["by"], c["data"]]
                 for c in p["choices"]]),
+           "## Training runs (validation)\n\n"
+           f"{r['settings']['gnn_steps']:,} steps per run (Adam, cosine schedule); quantization-aware from "
+           f"{r['settings']['qat_from']:.0%} of the steps on, weights snapped onto the int8 grid at the end "
+           "(docs/training.md). Validation score = mean(lab validation mAUC, real validation pooled mAUC), "
+           "float.\n\n" + table(
+               ["run", "lr", "feature mask", "class-balanced", "seed", "training data", "lab validation mAUC",
+                "real validation pooled mAUC", "validation score", "minutes"],
+               [[n, f"{v['lr']:g}", v["mask"], "yes" if v["balance"] else "no", str(v["seed"]), f"{v['fraction']:.0%}",
+                 f4(v["validation"]["lab_validation"]["mAUC"]), f4(v["validation"]["real_validation"]["pooled"]["mAUC"]),
+                 f4(v["validation"]["score"]), f"{v['seconds'] / 60:.1f}"] for n, v in r["runs"].items()]),
            "## Spread across training seeds (test, engine unless noted)\n\n" + table(
                ["measure", "mean ± std (min-max)"], [[k, pm(v)] for k, v in r["spread"].items()]),
            f"## Lab test captures (shipped run `{s['run']}`)\n\n" + table(

@@ -14,6 +14,13 @@ term needs (squared change of the class probabilities between consecutive
 windows of the same label, following MissionGNN's smoothing loss).
 
 Optimiser as in the paper: Adam, lr 5e-4, betas (0.9, 0.8), eps 1e-6.
+
+Quantization-aware training: from `qat_from` of the steps on, every linear
+map the converter quantizes on its own is seen through its int8 rows
+(model.fake_quant, straight-through) and the fused sensor projection
+through the rounding of its product; at the end those weights are snapped
+onto the int8 grid, so the exported float model and the engine differ only
+by activation rounding and lookup tables.
 """
 from __future__ import annotations
 
@@ -43,6 +50,7 @@ class TrainConfig:
     eval_every: int = 250
     seed: int = 0
     class_weights: Optional[tuple] = None   # cross-entropy weight per coarse class (None: all 1)
+    qat_from: float = 0.75      # share of the steps after which training sees the int8 weights (1: never)
 
 
 def concept_embeddings(kgs: Sequence[MissionKG], text_encoder, text_side) -> List[torch.Tensor]:
@@ -136,7 +144,10 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
     curve, t0 = [], time.time()
     cw = None if cfg.class_weights is None else torch.tensor(cfg.class_weights, dtype=torch.float32)
+    qat_step = int(cfg.qat_from * cfg.steps)
     for step in range(cfg.steps):
+        if step == qat_step:
+            model.quantization_aware(True)
         which = rng.choice(len(captures), size=cfg.segments, p=draw / draw.sum())
         loss = 0.0
         for k in np.unique(which):
@@ -162,6 +173,8 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
             curve.append({"step": step, "loss": float(loss), "mAUC": r["mAUC"], "top1": r["top1"]})
             log(f"  step {step}: loss {float(loss):.4f} validation mAUC {r['mAUC']:.4f} "
                 f"top-1 {r['top1']:.3f} ({time.time() - t0:.0f} s)")
+    if qat_step < cfg.steps:
+        model.snap_weights()
     model.eval()
     return curve
 
