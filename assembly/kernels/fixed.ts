@@ -79,7 +79,10 @@ export function isqrt(v: u64): u64 {
  * only keeps the division trap-free by construction.
  */
 @inline export function softmaxInverse(sum: i32): i64 {
-  return (<i64>1 << 31) / <i64>max(sum, 1);
+  // 2^31 and max(sum, 1) both fit u32, so a 32-bit unsigned division gives
+  // the same quotient as the i64 one, at a fraction of its latency (x64 idiv
+  // r64 vs div r32; 8 per push in the attention, issue 13).
+  return <i64>(<u32>0x80000000 / <u32>max(sum, 1));
 }
 
 /** (e · inv) >> 16, eqs. (12) and (17): a Q15 weight. */

@@ -113,14 +113,23 @@ export function indexCap(M: i32, S: i32): i32 {
   return interpolate4(i32x4.shuffle(v0, v1, 0, 2, 4, 6), i32x4.shuffle(v0, v1, 1, 3, 5, 7), u);
 }
 
-/** lut16 (eq. 3, i16 table) on four lanes: one 4-byte load per lane fetches T[i] and T[i+1] (see lut32x4). */
+/**
+ * lut16 (eq. 3, i16 table) on four lanes: one 4-byte load per lane fetches
+ * T[i] and T[i+1] (see lut32x4) as the i16 pair (a, b). The interpolation
+ * a + (((b - a)·f + 128) >> 8) equals (a·(256 - f) + b·f + 128) >> 8 (add
+ * 256·a inside the floor), and with f in [0, 255] both weights fit i16, so
+ * one i32x4.dot_i16x8_s of (a, b) with (256 - f, f) gives the sum exactly
+ * (|sum| <= 2^23): no unpacking of the pair and no i32 multiply.
+ */
 @inline export function lut16x4(T: usize, u: v128): v128 {
   const addr = i32x4.add(i32x4.splat(<i32>T), i32x4.shl(i32x4.shr_s(u, 8), 1));
   let v = v128.load32_zero(<usize>i32x4.extract_lane(addr, 0));
   v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 1), v, 1);
   v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 2), v, 2);
   v = v128.load32_lane(<usize>i32x4.extract_lane(addr, 3), v, 3);
-  return interpolate4(i32x4.shr_s(i32x4.shl(v, 16), 16), i32x4.shr_s(v, 16), u);
+  const f = v128.and(u, i32x4.splat(255));
+  const weights = i32x4.add(i32x4.shl(f, 16), i32x4.sub(i32x4.splat(256), f)); // lanes (256 - f, f)
+  return i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(v, weights), i32x4.splat(128)), 8);
 }
 
 /** expOf() on four lanes of gaps d >= 0: lut(EXP, tableIndex(rq(d, M, S))), eqs. (11), (17). */
