@@ -45,7 +45,7 @@ import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from '.
 }
 
 /**
- * Lanes c..c+7 of node i's mean row (eq. 7), from its edges e0..e1 in COL.
+ * Lanes c..c+7 of a node's mean row (eq. 7), from its edges e0..e1 in COL.
  * One edge with R = 2^15 is the row itself: (y·2^15 + 2^14) >> 15 = y.
  */
 @inline function meanRow(Y: usize, col: usize, e0: i32, e1: i32, Rs: i32, rowBytes: usize, c: usize): v128 {
@@ -60,11 +60,6 @@ import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from '.
   return i16x8.narrow_i32x4_s(mean4(s0, R), mean4(s1, R));
 }
 
-/** z = rq(p, BM, BS) + BB on four lanes (eq. 8). */
-@inline function bnLanes(p: v128, bm: v128, bb: v128, BS: i32, roundB: v128): v128 {
-  return i32x4.add(rq4(p, bm, BS, roundB), bb);
-}
-
 /** Same contract as ../gnn.ts gnn_aggregate. */
 export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {
   const H = load<i32>(layer, GNN_WIDTH), nDx = load<i32>(layer, GNN_DX_COUNT);
@@ -75,39 +70,21 @@ export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {
   const T = load<usize>(layer, GNN_ELU_TABLE);
   const roundB = roundingTerm(BS), roundE = roundingTerm(ES);
   const rowBytes = <usize>H << 1;
-  let i = 0;
-  if (H == 8) {
-    // One v128 per row: two DX nodes per step, the BatchNorm vectors held
-    // for the whole layer; the two nodes' table gathers are independent and
-    // overlap (issue 13: -17% on the GNN stage in V8). An odd last node
-    // falls through to the general loop.
-    const bm0 = v128.load(bm), bm1 = v128.load(bm, 16), bb0 = v128.load(bb), bb1 = v128.load(bb, 16);
-    for (; i + 2 <= nDx; i += 2) {
+  // Chunk-major: the BatchNorm vectors of a chunk stay in registers over all
+  // DX nodes (for H = 8, the whole layer), instead of four loads per node
+  // (issue 13: -8% on the GNN stage in V8; doing two nodes per step gained
+  // -15% but took the SIMD build to 35.5 KiB, over its 32 KiB).
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    const cw = c << 1; // byte offset of lane c/2 in the i32 BN vectors
+    const bm0 = v128.load(bm + cw), bm1 = v128.load(bm + cw, 16), bb0 = v128.load(bb + cw), bb1 = v128.load(bb + cw, 16);
+    for (let i = 0; i < nDx; i++) {
       const o = <usize>i << 2;
-      const va = <usize>load<i32>(dx + o) << 4, vb = <usize>load<i32>(dx + o, 4) << 4;
-      const e1 = load<i32>(row + o, 4);
-      const ma = meanRow(Y, col, load<i32>(row + o), e1, load<i32>(rmean + o), 16, 0);
-      const mb = meanRow(Y, col, e1, load<i32>(row + o, 8), load<i32>(rmean + o, 4), 16, 0);
-      // Both nodes' z before either ELU: the order V8 keeps, and what lets the gathers overlap.
-      const ya = v128.load(Y + va), yb = v128.load(Y + vb);
-      const za0 = bnLanes(i32x4.extmul_low_i16x8_s(ya, ma), bm0, bb0, BS, roundB);
-      const za1 = bnLanes(i32x4.extmul_high_i16x8_s(ya, ma), bm1, bb1, BS, roundB);
-      const zb0 = bnLanes(i32x4.extmul_low_i16x8_s(yb, mb), bm0, bb0, BS, roundB);
-      const zb1 = bnLanes(i32x4.extmul_high_i16x8_s(yb, mb), bm1, bb1, BS, roundB);
-      v128.store(X + va, elu8(za0, za1, EM, ES, roundE, cap, T));
-      v128.store(X + vb, elu8(zb0, zb1, EM, ES, roundE, cap, T));
-    }
-  }
-  for (; i < nDx; i++) {
-    const o = <usize>i << 2;
-    const v = <usize>load<i32>(dx + o);
-    const Rs = load<i32>(rmean + o), e0 = load<i32>(row + o), e1 = load<i32>(row + o, 4);
-    for (let c: usize = 0; c < rowBytes; c += 16) {
-      const cw = c << 1; // byte offset of lane c/2 in the i32 BN vectors
-      const mean = meanRow(Y, col, e0, e1, Rs, rowBytes, c), y = v128.load(Y + v * rowBytes + c);
-      const z0 = bnLanes(i32x4.extmul_low_i16x8_s(y, mean), v128.load(bm + cw), v128.load(bb + cw), BS, roundB);
-      const z1 = bnLanes(i32x4.extmul_high_i16x8_s(y, mean), v128.load(bm + cw, 16), v128.load(bb + cw, 16), BS, roundB);
-      v128.store(X + v * rowBytes + c, elu8(z0, z1, EM, ES, roundE, cap, T));
+      const v = <usize>load<i32>(dx + o) * rowBytes + c;
+      const mean = meanRow(Y, col, load<i32>(row + o), load<i32>(row + o, 4), load<i32>(rmean + o), rowBytes, c);
+      const y = v128.load(Y + v);
+      const z0 = i32x4.add(rq4(i32x4.extmul_low_i16x8_s(y, mean), bm0, BS, roundB), bb0);
+      const z1 = i32x4.add(rq4(i32x4.extmul_high_i16x8_s(y, mean), bm1, BS, roundB), bb1);
+      v128.store(X + v, elu8(z0, z1, EM, ES, roundE, cap, T));
     }
   }
 }
