@@ -250,7 +250,8 @@ def protocol_report(r: dict) -> str:
                for n, b in r["baselines"]["test"][str(r['scarcity']['fraction'])].items())
               if str(r['scarcity']['fraction']) in r["baselines"]["test"] else "") + ".",
            "## Zero-shot (10 fine classes, lab test captures)\n\n"
-           f"Pretraining variant chosen on validation: {HEAD_NAMES[r['zero_shot_test']['heads']]}.\n\n"
+           f"Zero-shot classifier's variant, chosen on validation: {HEAD_NAMES[r['zero_shot_test']['heads']]} "
+           "(the GNN always starts from the variant with both heads).\n\n"
            + table(["capture", "top-1", "top-5", "balanced top-1", "packets"],
                    [[k, f3(v["top1"]), f3(v["top5"]), f3(v["balanced_top1"]), str(v["n"])]
                     for k, v in r["zero_shot_test"].items() if k != "heads"])]
