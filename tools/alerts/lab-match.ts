@@ -4,7 +4,7 @@
  * never an attacker nor a target ("benign-only"). Developer tool: it chooses and reports the
  * default episode parameters (docs/alerts-format.md, "How the defaults were chosen").
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../../src/alerts/index.js';
 
@@ -35,16 +35,31 @@ function tsv(path: string): Record<string, string>[] {
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
 }
 
+/** Lab v2: the victim of each reflection run, by run id, from plan/schedule.tsv (`victim=` in its params). */
+function reflectionVictims(folder: string): Map<string, string[]> {
+  const schedule = join(folder, 'plan', 'schedule.tsv');
+  if (!existsSync(schedule)) return new Map();
+  return new Map(tsv(schedule).flatMap((r) => {
+    const victim = /(?:^| )victim=(\S+)/.exec(r.params ?? '')?.[1];
+    return victim ? [[r.id!, [victim]] as [string, string[]]] : [];
+  }));
+}
+
 export function readLabRuns(folder: string): { runs: LabRun[]; benignHosts: Set<string> } {
   const ip = new Map(tsv(join(folder, 'plan', 'hosts.tsv')).map((h) => [h.name!, h.ip!]));
   const involved = new Set<string>();
+  const victims = reflectionVictims(folder);
   const runs = tsv(join(folder, 'attacks.tsv')).map((r) => {
-    const names = [...r.attackers!.split(','), r.target!];
+    // Lab v2 runs may name several targets ("hub,plc,s4") or a range no host stands for ("subnet");
+    // a reflection run's target is the reflector, and its victim is a host too.
+    const targets = r.target!.split(',');
+    const names = [...r.attackers!.split(','), ...targets, ...(victims.get(r.id!) ?? [])];
     names.forEach((n) => involved.add(n));
     return {
       id: Number(r.id), scenario: r.scenario!, coarse: r.coarse!,
       startMicros: Math.round(Number(r.start) * 1e6), endMicros: Math.round(Number(r.end) * 1e6),
-      hosts: new Set(names.map((n) => ip.get(n)).filter((a): a is string => a !== undefined)), anyTarget: !ip.has(r.target!),
+      hosts: new Set(names.map((n) => ip.get(n)).filter((a): a is string => a !== undefined)),
+      anyTarget: targets.some((t) => !ip.has(t)),
     };
   });
   const benignHosts = new Set([...ip].filter(([n]) => !involved.has(n)).map(([, a]) => a));

@@ -1,9 +1,10 @@
 /**
- * Chooses the default episode rule on the lab TRAINING captures only (data/train/seed1, seed2):
- * classifies each once, then replays the verdicts through EpisodeTracker for every (threshold, k,
- * n, quiet) in a grid and scores the alerts against the attack runs (lab-match.ts).
+ * Chooses the default episode rule on the lab VALIDATION captures (the evaluation protocol,
+ * docs/training.md: thresholds are a choice, made on validation only): classifies each once, then
+ * replays the verdicts through EpisodeTracker for every (threshold, k, n, quiet) in a grid and
+ * scores the alerts against the attack runs (lab-match.ts).
  *
- *   node dist/tools/alerts/sweep.js data/train/seed1 data/train/seed2
+ *   node dist/tools/alerts/sweep.js data/validation/lab2-seed21 data/validation/lab2-seed22
  */
 import { alertOf, EpisodeTracker, PacketLocator, Q15_ONE, type Alert, type Thresholds, type Verdict } from '../../src/alerts/index.js';
 import { loadEngine } from '../../src/engine.js';
