@@ -18,9 +18,11 @@ import {
   MAX_CAPLEN,
   parseCaptureBytes,
   PcapError,
+  readCaptureBatches,
   readCaptureFile,
   readCaptureStream,
   type NetworkLayer,
+  type Packet,
 } from '../src/pcap/index.js';
 import { resolutionFromOption, splitTimestamp, type SecNsec } from '../src/pcap/timestamp.js';
 import { chunkedStream, collectAsync, collectBytes, comparable, summarize, type Outcome, type PacketSummary } from './fixtures/pcap/collect.js';
@@ -375,6 +377,45 @@ test('streaming: packets bigger than the read size grow the buffer; streamed dat
   assert.is(hex(packets[0]!.data), hex(big));
   assert.is(hex(packets[1]!.data), hex(big.subarray(0, 10)));
   assert.is.not(packets[0]!.data.buffer, packets[1]!.data.buffer);
+});
+
+/** readCaptureBatches' outcome, each packet summarized before the next batch (its data is a view until then), and the batch sizes. */
+async function collectBatches(batches: AsyncIterable<readonly Packet[]>): Promise<{ outcome: Outcome; sizes: number[] }> {
+  const outcome: Outcome = { packets: [], error: null };
+  const sizes: number[] = [];
+  try {
+    for await (const batch of batches) {
+      sizes.push(batch.length);
+      outcome.packets.push(...batch.map(summarize));
+    }
+  } catch (error) {
+    outcome.error = error;
+  }
+  return { outcome, sizes };
+}
+
+test('streaming: batches of views equal the in-memory parse, 256 packets at most, a fault after the packets before it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pcap-test-'));
+  try {
+    const classic = classicPcap({ littleEndian: true, nanos: false, linkType: 1 }, Array.from({ length: 600 }, (_, n) => ({ sec: n, frac: n, data: randomBytes(rand, n % 90) })));
+    const path = join(dir, 'many.pcap');
+    await writeFile(path, classic.bytes);
+    const want = comparable(collectBytes(classic.bytes));
+    const whole = await collectBatches(readCaptureBatches(path));
+    assert.equal(comparable(whole.outcome), want);
+    assert.equal(whole.sizes, [256, 256, 88]);
+    const small = await collectBatches(readCaptureBatches(path, { chunkSize: 7 }));
+    assert.equal(comparable(small.outcome), want, 'in 7-byte reads: one batch per packet whose bytes came in');
+    assert.ok(small.sizes.every((n) => n <= 256));
+    const streamed = await collectBatches(readCaptureBatches(createReadStream(path, { highWaterMark: 1000 })));
+    assert.equal(comparable(streamed.outcome), want, 'as a Readable');
+    const cut = classic.bytes.subarray(0, classic.bytes.length - 6);
+    const cutWant = comparable(collectBytes(cut));
+    assert.ok(cutWant.error?.startsWith('PcapError: truncated'), String(cutWant.error));
+    assert.equal(comparable((await collectBatches(readCaptureBatches(chunkedStream(cut, 4096)))).outcome), cutWant, 'cut');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('streaming: empty input is a PcapError; a missing file is an I/O error from the iterator', async () => {

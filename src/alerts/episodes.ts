@@ -232,8 +232,9 @@ export class EpisodeTracker {
   /** Closes the episodes quiet at capture time `now` (also called by a live feed's wall-clock timer). */
   closeQuiet(now: number): void {
     const quiet = this.thresholds.quietMicros;
-    for (const [host, e] of this.open) {
-      if (now - e.last.tsMicros > quiet) this.close(host, e);
+    // Runs for every packet: values(), not entries(), so no [key, value] pair is made per episode.
+    for (const e of this.open.values()) {
+      if (now - e.last.tsMicros > quiet) this.close(e.host, e);
     }
     // Windows whose newest counted packet is older than the quiet period can never fill: drop them.
     if (now - this.lastSweep > quiet) {
@@ -282,7 +283,11 @@ export class EpisodeTracker {
       else if (f.protocol === 1 || f.protocol === 58) e.icmp++;
     }
     if (f.refusal !== undefined) e.refusals.add(f.refusal);
-    for (const d of s.concepts ?? []) {
+    if (s.concepts !== undefined) this.addConcepts(e, s.concepts);
+  }
+
+  private addConcepts(e: Episode, concepts: readonly ConceptDelta[]): void {
+    for (const d of concepts) {
       const key = `${d.mission}\u0000${d.concept}`;
       const t = e.concepts.get(key);
       if (t === undefined) e.concepts.set(key, { mission: d.mission, concept: d.concept, sum: d.delta, packets: 1 });

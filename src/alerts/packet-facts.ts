@@ -22,6 +22,8 @@ export interface PacketFacts extends PacketRow {
 
 const FTP = 21, TELNET = 23, POP3 = 110, MQTT = 1883;
 const HTTP_PORTS = new Set([80, 8000, 8080, 8888]);
+/** The source ports loginRefusal reads a payload from. */
+const REFUSAL_PORTS = new Set([FTP, TELNET, POP3, MQTT, ...HTTP_PORTS]);
 const IPPROTO_TCP = 6;
 const MQTT_CONNACK = 0x20;
 
@@ -45,34 +47,35 @@ export function loginRefusal(frame: Uint8Array, payloadAt: number, srcPort: numb
 
 /**
  * Locates packets: `meta` (Engine.packetMeta() right after the packet was pushed) gives the
- * location; src/flows' decoder adds ARP addresses, the IP length and the TCP payload a refusal is
- * read from. A packet is 'ip' exactly when the engine found its two addresses.
+ * location; src/flows' decoder adds ARP addresses and the TCP payload a refusal is read from. A
+ * packet is 'ip' exactly when the engine found its two addresses. Facts carry no `ipLength`
+ * (nothing that reads facts needs it).
  */
 export class PacketLocator {
   private readonly scratch = new DecodedIpPacket();
 
   facts(p: FlowPacket, meta: PacketMeta | undefined): PacketFacts {
+    if (meta === undefined) return this.unlocated(p);
+    // The engine located it and formatted its addresses: only a packet that can carry a refusal
+    // (TCP from a service port) is decoded again here, for its payload offset.
+    const refusal = meta.protocol === IPPROTO_TCP && meta.srcPort !== undefined && REFUSAL_PORTS.has(meta.srcPort) ? this.refusal(p, meta.srcPort) : undefined;
+    return {
+      index: p.index, tsMicros: p.tsMicros, flowId: meta.flowId, status: 'ip', ipVersion: meta.ipVersion, protocol: meta.protocol,
+      srcAddr: meta.srcAddr, dstAddr: meta.dstAddr, srcPort: meta.srcPort, dstPort: meta.dstPort, tcpFlags: meta.tcpFlags, bytes: p.origLen, refusal,
+    };
+  }
+
+  /** Not located by the engine: the full row (ARP addresses, the status of other frames). */
+  private unlocated(p: FlowPacket): PacketFacts {
+    const row = packetRow(p, -1, this.scratch);
+    if (row.status === 'ip') return { index: p.index, tsMicros: p.tsMicros, flowId: -1, status: 'undecodable', bytes: p.origLen };
+    return { ...row, bytes: p.origLen };
+  }
+
+  /** The login refusal in the TCP payload of `p`, sent from `srcPort`. */
+  private refusal(p: FlowPacket, srcPort: number): LoginRefusal | undefined {
     const s = this.scratch;
-    let row: PacketRow, ip: boolean;
-    if (meta === undefined) {
-      // Not located by the engine: the full row (ARP addresses, the status of other frames).
-      const decoded = packetRow(p, -1, s);
-      ip = decoded.status === 'ip';
-      row = ip ? { index: p.index, tsMicros: p.tsMicros, flowId: -1, status: 'undecodable' } : decoded;
-    } else {
-      // The engine located it and formatted its addresses: only the IP length and the TCP payload
-      // offset are still needed, so decode without building a row (no address text twice).
-      ip = decodePacket(p.linkType, p.data, p.origLen, s).kind === 'ip';
-      row = {
-        index: p.index, tsMicros: p.tsMicros, flowId: meta.flowId, status: 'ip', ipVersion: meta.ipVersion, protocol: meta.protocol,
-        srcAddr: meta.srcAddr, dstAddr: meta.dstAddr, srcPort: meta.srcPort, dstPort: meta.dstPort,
-        ipLength: ip ? s.ipLength : undefined, tcpFlags: meta.tcpFlags,
-      };
-    }
-    let refusal: LoginRefusal | undefined;
-    if (ip && row.protocol === IPPROTO_TCP && row.srcPort !== undefined && s.transportAt + 13 < p.data.length) {
-      refusal = loginRefusal(p.data, s.transportAt + (p.data[s.transportAt + 12]! >> 4) * 4, row.srcPort);
-    }
-    return refusal === undefined ? { ...row, bytes: p.origLen } : { ...row, bytes: p.origLen, refusal };
+    if (decodePacket(p.linkType, p.data, p.origLen, s).kind !== 'ip' || s.transportAt + 13 >= p.data.length) return undefined;
+    return loginRefusal(p.data, s.transportAt + (p.data[s.transportAt + 12]! >> 4) * 4, srcPort);
   }
 }

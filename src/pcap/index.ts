@@ -17,4 +17,4 @@ export {
 } from './network-layer.js';
 export type { Packet } from './packet.js';
 export { parseCaptureBytes } from './read-bytes.js';
-export { readCaptureFile, readCaptureStream, type ReadCaptureOptions } from './read-stream.js';
+export { readCaptureBatches, readCaptureFile, readCaptureStream, type ReadCaptureOptions } from './read-stream.js';

@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ByteWindow } from './byte-window.js';
 import { CaptureParser } from './capture-parser.js';
-import { END, NEED_MORE } from './format-reader.js';
+import { END, NEED_MORE, type Step } from './format-reader.js';
 import type { Packet } from './packet.js';
 
 /** Options for the streaming readers; all optional. */
@@ -16,6 +16,12 @@ export interface ReadCaptureOptions {
 }
 
 const DEFAULT_CHUNK_SIZE = 1 << 20;
+/**
+ * Most packets per batch: enough to make the await per batch cheap, few enough that a batch and
+ * what its consumer makes of it die young (a whole 1 MiB buffer's worth, ~7,000 packets and their
+ * output lines, outlived the young generation: GC went from 7% to 20% of `packetclip run`).
+ */
+const BATCH_PACKETS = 256;
 
 /** Something to pull bytes from: resolves to the count written into `into[at..]`, 0 at the end. */
 interface ChunkSource {
@@ -29,8 +35,9 @@ interface ChunkSource {
  * throws PcapError. Breaking out of the loop closes the file.
  */
 export function readCaptureFile(path: string, options: ReadCaptureOptions = {}): AsyncGenerator<Packet, void, undefined> {
-  // Returned, not delegated with yield*: each extra async-generator layer costs ~40% throughput.
-  return drive(fileSource(path), options);
+  // One async-generator step per packet (more per-packet layers cost ~40% throughput each); the
+  // batches underneath take one step per buffer.
+  return onePerStep(batches(fileSource(path), options, true));
 }
 
 /**
@@ -38,7 +45,19 @@ export function readCaptureFile(path: string, options: ReadCaptureOptions = {}):
  * capture; same contract as readCaptureFile. Breaking out of the loop destroys the stream.
  */
 export function readCaptureStream(stream: AsyncIterable<Uint8Array>, options: ReadCaptureOptions = {}): AsyncGenerator<Packet, void, undefined> {
-  return drive(iterableSource(stream), options);
+  return onePerStep(batches(iterableSource(stream), options, true));
+}
+
+/**
+ * The packets of a file (`path`) or a stream, in batches: each batch holds every packet whose
+ * bytes were buffered when it was parsed, so a live feed's packet comes out as soon as its bytes
+ * arrived, and a file's come up to BATCH_PACKETS at a time, with one await per batch instead of one
+ * per packet. Each packet's `data` is a view into the reader's buffer, valid only until the next
+ * batch is asked for (no copy per packet): use it before, or copy it. Faults as readCaptureFile:
+ * the packets before the fault come in a last batch, then PcapError.
+ */
+export function readCaptureBatches(input: string | AsyncIterable<Uint8Array>, options: ReadCaptureOptions = {}): AsyncGenerator<readonly Packet[], void, undefined> {
+  return batches(typeof input === 'string' ? fileSource(input) : iterableSource(input), options, false);
 }
 
 /** Opens the file on the first read, so a missing file surfaces from the iterator, as other errors do. */
@@ -79,16 +98,29 @@ function iterableSource(stream: AsyncIterable<Uint8Array>): ChunkSource {
   };
 }
 
-async function* drive(source: ChunkSource, options: ReadCaptureOptions): AsyncGenerator<Packet, void, undefined> {
+/** The packets of `from`, one per step. */
+async function* onePerStep(from: AsyncGenerator<readonly Packet[], void, undefined>): AsyncGenerator<Packet, void, undefined> {
+  for await (const batch of from) for (const p of batch) yield p;
+}
+
+/** `copy`: each packet's data its own copy (else a view, see readCaptureBatches). */
+async function* batches(source: ChunkSource, options: ReadCaptureOptions, copy: boolean): AsyncGenerator<readonly Packet[], void, undefined> {
   const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
   const w = new ByteWindow(new Uint8Array(chunkSize), 0, false);
-  const parser = new CaptureParser(true);
+  const parser = new CaptureParser(copy);
   try {
     for (;;) {
-      const step = parser.next(w);
+      const batch: Packet[] = [];
+      let step: Step | undefined;
+      try {
+        while (batch.length < BATCH_PACKETS && typeof (step = parser.next(w)) === 'object') batch.push(step);
+      } catch (e) {
+        if (batch.length > 0) yield batch; // every packet before the fault, then the fault
+        throw e;
+      }
+      if (batch.length > 0) yield batch;
       if (step === END) return;
       if (step === NEED_MORE) await refill(w, source, chunkSize);
-      else yield step;
     }
   } finally {
     await source.close();

@@ -9,7 +9,7 @@ import type { Engine } from '../engine.js';
 import { packetStatusText } from '../features/packet-status.js';
 import type { Packet } from '../pcap/packet.js';
 import { ConceptExplainer } from './explain.js';
-import { formatCaptureError, formatDecision, quoteNames } from './jsonl.js';
+import { DecisionWriter, formatCaptureError } from './jsonl.js';
 import { RunTally } from './summary.js';
 
 /** The label the tally gives a packet that did not decode fully (docs/run-format.md, `decoded`). */
@@ -37,7 +37,7 @@ export interface Classified {
 export class PacketClassifier {
   readonly tally = new RunTally();
   readonly classes: readonly string[];
-  private readonly quoted: string[];
+  private readonly decisions: DecisionWriter;
   private readonly explainer?: ConceptExplainer;
   private readonly tracker: EpisodeTracker;
   private readonly locator = new PacketLocator();
@@ -45,7 +45,7 @@ export class PacketClassifier {
   /** `emit` receives every output line (no newline), in order. */
   constructor(private readonly engine: Engine, private readonly opts: ClassifierOptions, private readonly emit: (line: string) => void) {
     this.classes = engine.info.classes;
-    this.quoted = quoteNames(this.classes);
+    this.decisions = new DecisionWriter(this.classes);
     this.explainer = opts.explain ? new ConceptExplainer(engine) : undefined;
     this.tracker = new EpisodeTracker(this.classes, opts.thresholds, (e) => {
       const a: Alert = alertOf(e, this.classes);
@@ -64,10 +64,10 @@ export class PacketClassifier {
     const facts = this.locator.facts(p, meta);
     this.tracker.push({ facts, probs: r.probs, status }, explainer && ((c) => explainer.explain(classes[c]!)));
     if (this.opts.format === 'jsonl') {
-      this.emit(formatDecision({
+      this.emit(this.decisions.format({
         i: p.index, tsMicros: p.tsMicros, meta, label: r.label, probs: r.probs,
         status, error: status !== 0 ? packetStatusText(status) : undefined, concepts: explainer?.explain(r.label),
-      }, this.quoted));
+      }));
     }
     return { facts, label: r.label, probs: r.probs, status };
   }

@@ -4,5 +4,5 @@
  */
 export { chooseModel, SHIPPED_MODEL_PATH, type ModelChoice } from './default-model.js';
 export { BENIGN, ConceptExplainer, EXPLAIN_TOP, type ConceptDelta } from './explain.js';
-export { formatCaptureError, formatDecision, formatSeconds, RUN_FORMAT_VERSION, type DecisionLine } from './jsonl.js';
+export { DecisionWriter, formatCaptureError, formatSeconds, RUN_FORMAT_VERSION, type DecisionLine } from './jsonl.js';
 export { runCapture, type RunOptions, type RunSummary } from './run-capture.js';

@@ -10,12 +10,16 @@ import type { ConceptDelta } from './explain.js';
 
 export const RUN_FORMAT_VERSION = 2;
 
+/** "000" to "999": the decimals of a timestamp go out as two of these (cheaper than padStart on every line). */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
 /** Seconds with exactly six decimals, exact for any safe-integer µs count. */
 export function formatSeconds(tsMicros: number): string {
   const sign = tsMicros < 0 ? '-' : '';
   const a = Math.abs(tsMicros);
   const frac = a % 1_000_000;
-  return `${sign}${(a - frac) / 1_000_000}.${String(frac).padStart(6, '0')}`;
+  const millis = Math.floor(frac / 1000);
+  return `${sign}${(a - frac) / 1_000_000}.${THREE_DIGITS[millis]}${THREE_DIGITS[frac - 1000 * millis]}`;
 }
 
 /** A probability or a delta rounded to 6 decimals (as a JSON number). */
@@ -48,27 +52,42 @@ export interface DecisionLine {
   concepts?: readonly ConceptDelta[];
 }
 
-/** Quoted class names, computed once per run. */
-export function quoteNames(names: readonly string[]): string[] {
-  return names.map((n) => JSON.stringify(n));
-}
+/**
+ * Formats decision lines (without the newline) for one model's classes: the quoted class names
+ * and the keys around them are joined once per run, so a line has fewer pieces to build and to
+ * flatten when it is written. (A cache of each flow direction's location text cost more than it
+ * saved: half the flows of a lab capture have one packet, and the cache kept them all alive.)
+ */
+export class DecisionWriter {
+  /** `,"label":"<class c>","probs":{` */
+  private readonly labels: string[];
+  /** `"<class 0>":`, then `,"<class c>":` */
+  private readonly probKeys: string[];
+  private readonly classIndex: ReadonlyMap<string, number>;
 
-/** One decision line (without the newline). `quoted` = quoteNames(classes). */
-export function formatDecision(d: DecisionLine, quoted: readonly string[]): string {
-  let probs = '';
-  for (let c = 0; c < quoted.length; c++) probs += `${c ? ',' : ''}${quoted[c]}:${probText(d.probs[c]!)}`;
-  let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)}`;
-  const m = d.meta;
-  if (m !== undefined) {
-    s += `,"flow_id":${m.flowId},"src_ip":"${m.srcAddr}"${m.srcPort !== undefined ? `,"src_port":${m.srcPort}` : ''}`;
-    s += `,"dest_ip":"${m.dstAddr}"${m.dstPort !== undefined ? `,"dest_port":${m.dstPort}` : ''},"proto":"${ipProtocolName(m.protocol)}"`;
+  constructor(classes: readonly string[]) {
+    const quoted = classes.map((n) => JSON.stringify(n));
+    this.labels = quoted.map((l) => `,"label":${l},"probs":{`);
+    this.probKeys = quoted.map((n, c) => `${c ? ',' : ''}${n}:`);
+    this.classIndex = new Map(classes.map((n, c) => [n, c]));
   }
-  s += `,"label":${JSON.stringify(d.label)},"probs":{${probs}},"decoded":${d.error === undefined}`;
-  if (d.error !== undefined) s += `,"status":${d.status},"error":${JSON.stringify(d.error)}`;
-  if (d.concepts) {
-    s += `,"concepts":[${d.concepts.map((c) => `{"mission":${JSON.stringify(c.mission)},"concept":${JSON.stringify(c.concept)},"delta":${round6(c.delta)}}`).join(',')}]`;
+
+  format(d: DecisionLine): string {
+    let s = `{"i":${d.i},"ts":${formatSeconds(d.tsMicros)}`;
+    const m = d.meta;
+    if (m !== undefined) {
+      s += `,"flow_id":${m.flowId},"src_ip":"${m.srcAddr}"${m.srcPort !== undefined ? `,"src_port":${m.srcPort}` : ''}`;
+      s += `,"dest_ip":"${m.dstAddr}"${m.dstPort !== undefined ? `,"dest_port":${m.dstPort}` : ''},"proto":"${ipProtocolName(m.protocol)}"`;
+    }
+    const c = this.classIndex.get(d.label);
+    s += c !== undefined ? this.labels[c] : `,"label":${JSON.stringify(d.label)},"probs":{`;
+    for (let c = 0; c < this.probKeys.length; c++) s += this.probKeys[c]! + probText(d.probs[c]!);
+    s += d.error === undefined ? '},"decoded":true' : `},"decoded":false,"status":${d.status},"error":${JSON.stringify(d.error)}`;
+    if (d.concepts) {
+      s += `,"concepts":[${d.concepts.map((c) => `{"mission":${JSON.stringify(c.mission)},"concept":${JSON.stringify(c.concept)},"delta":${round6(c.delta)}}`).join(',')}]`;
+    }
+    return `${s}}`;
   }
-  return `${s}}`;
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * The loop behind `packetclip run` and the library's runCapture(): classifies every packet of a
  * capture file or of stdin (`-`) through PacketClassifier (classify.ts), writes per-packet lines
- * (jsonl) and/or alert lines (eve), and stops cleanly. Streaming: with `stream` each packet's
- * output is handed to the OS before the next packet is read; otherwise lines are written in large
- * chunks. A live input (a pipe or a FIFO) also closes quiet episodes on a wall-clock timer, so a
- * feed that goes silent still gets its alerts (docs/alerts-format.md, "When an alert is written").
- * A stop (SIGINT/SIGTERM) lets the packet in hand finish, closes the open episodes, flushes and
+ * (jsonl) and/or alert lines (eve), and stops cleanly. Packets come in batches (every packet
+ * buffered at the time, readCaptureBatches): with `stream` each batch's output is handed to the OS
+ * before the next read; otherwise each batch's lines are written while the next is classified. A
+ * live input (a pipe or a FIFO) also closes quiet episodes on a wall-clock timer, so a feed that
+ * goes silent still gets its alerts (docs/alerts-format.md, "When an alert is written").
+ * A stop (SIGINT/SIGTERM) lets the batch in hand finish, closes the open episodes, flushes and
  * returns: nothing read is lost. Once the capture is open, any failure but a failed write ends the
  * output with an error line after the lines of every packet before it (docs/run-format.md).
  */
@@ -15,7 +16,7 @@ import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { checkClasses, defaultThresholds, parseThresholds, type PacketFacts, type Thresholds } from '../alerts/index.js';
 import { loadEngine, type Engine } from '../engine.js';
 import { writeChunk } from '../output.js';
-import { PcapError, readCaptureFile, readCaptureStream, type Packet } from '../pcap/index.js';
+import { PcapError, readCaptureBatches, type Packet } from '../pcap/index.js';
 import { PacketClassifier } from './classify.js';
 import { chooseModel, SHIPPED_MODEL_PATH } from './default-model.js';
 import type { RunTally } from './summary.js';
@@ -40,7 +41,7 @@ export interface SessionOptions {
   readonly captureName?: string;
   /** Close quiet episodes on a wall-clock timer; default: when the input is a pipe or a FIFO. */
   readonly live?: boolean;
-  /** Called for every packet after it is classified (HTML report, progress). */
+  /** Called for every packet after it is classified (HTML report, progress); `p.data` is valid only during the call. */
   readonly onPacket?: (p: Packet, facts: PacketFacts, label: string, probs: Float32Array) => void;
   /** Called once, before the first packet, with the model note. */
   readonly onNote?: (note: string) => void;
@@ -72,38 +73,50 @@ export function resolveThresholds(classes: readonly string[], config: string | u
 /** How often a live feed's timer closes quiet episodes. */
 export const LIVE_TICK_MS = 250;
 
-/** Lines in order; flushed at 64 KiB, or after every packet when streaming. Remembers a failed write. */
+/** Bytes a file's output may hold unwritten before a flush waits for the disk. */
+const MAX_UNWRITTEN = 1 << 22;
+
+/**
+ * Lines in order, written once per batch of packets read. A stream's flush waits for its write,
+ * so each batch's lines are with the OS before the next read; a file's flush does not wait (a
+ * wait per batch for the thread that writes took a quarter of a run's wall time on a loaded
+ * machine), unless MAX_UNWRITTEN bytes are still queued. Remembers the first failed write.
+ */
 class Output {
-  private parts: string[] = [];
-  private size = 0;
+  /** The lines not yet written, each with its newline. */
+  private text = '';
+  /** The last write handed to `out`; it settles after every write before it (a Writable calls back in order). */
+  private last: Promise<void> = Promise.resolve();
   /** The error a write failed with (EPIPE, ENOSPC...): nothing more can be written. */
   failed: unknown;
   constructor(private readonly out: Writable, private readonly stream: boolean) {}
   add(line: string): void {
-    this.parts.push(line);
-    this.size += line.length + 1;
+    this.text += `${line}\n`;
   }
-  /** Whether the lines so far must be written now: when streaming, or at 64 KiB. */
-  due(): boolean {
-    return this.stream || this.size >= 1 << 16;
-  }
+  /** Writes the lines so far (see the class). Rejects with the first failed write's error. */
   async flush(): Promise<void> {
-    if (this.parts.length === 0 || this.failed !== undefined) return;
-    const chunk = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
-    await writeChunk(this.out, chunk).catch((e: unknown) => {
-      this.failed = e;
-      throw e;
-    });
+    if (this.text.length > 0 && this.failed === undefined) {
+      this.last = writeChunk(this.out, this.text).catch((e: unknown) => {
+        this.failed ??= e;
+      });
+      this.text = '';
+    }
+    if (this.stream || this.out.writableLength > MAX_UNWRITTEN) await this.last;
+    if (this.failed !== undefined) throw this.failed;
+  }
+  /** Writes the rest and waits for every write. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.last;
+    if (this.failed !== undefined) throw this.failed;
   }
 }
 
-/** Packets of a file, or of stdin for "-". A file that cannot be opened fails here, before any output. */
-async function packetsOf(input: string): Promise<AsyncGenerator<Packet, void, undefined>> {
-  if (input === STDIN) return readCaptureStream(process.stdin);
+/** Batches of packets of a file, or of stdin for "-". A file that cannot be opened fails here, before any output. */
+async function batchesOf(input: string): Promise<AsyncGenerator<readonly Packet[], void, undefined>> {
+  if (input === STDIN) return readCaptureBatches(process.stdin);
   await (await open(input, 'r')).close();
-  return readCaptureFile(input);
+  return readCaptureBatches(input);
 }
 
 /** A pipe or FIFO (stdin for "-"): a feed that may go silent. */
@@ -123,7 +136,7 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
   const thresholds = resolveThresholds(engine.info.classes, opts.config, opts.model === undefined);
   const output = new Output(out, opts.stream);
   const run = new PacketClassifier(engine, { format: opts.format, thresholds, explain: opts.explain, captureName: opts.captureName }, (l) => output.add(l));
-  const packets = await packetsOf(input);
+  const batches = await batchesOf(input);
   opts.onReady?.(engine);
   let stopped: string | undefined;
   const stop = opts.stop?.then((why) => (stopped = why, null));
@@ -142,21 +155,21 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
   let captureError: Error | undefined;
   let at: number | undefined; // file offset of the packet being classified
   try {
-    for (;;) {
+    // A stop is seen between batches: a batch holds packets already read, and is classified whole.
+    while (stopped === undefined) {
       // A live feed may block on a read: a stop or a timer failure must not wait for the next
-      // packet. A file never blocks long, so there a plain await (no race, no per-packet arrays
-      // and promises) and the stop is seen after the packet in hand.
-      const next = live ? await Promise.race([packets.next(), broken, ...(stop ? [stop] : [])]) : await packets.next();
+      // packets. A file never blocks long, so there a plain await (no race).
+      const next = live ? await Promise.race([batches.next(), broken, ...(stop ? [stop] : [])]) : await batches.next();
       if (next === null || next.done) break;
-      const p = next.value;
-      at = p.fileOffset;
-      lastMicros = p.tsMicros;
-      lastArrival = Date.now();
-      const c = run.push(p);
-      opts.onPacket?.(p, c.facts, c.label, c.probs);
-      if (output.due()) await output.flush();
+      for (const p of next.value) {
+        at = p.fileOffset;
+        const c = run.push(p);
+        opts.onPacket?.(p, c.facts, c.label, c.probs);
+      }
       at = undefined;
-      if (stopped !== undefined) break;
+      lastMicros = next.value[next.value.length - 1]!.tsMicros;
+      lastArrival = Date.now();
+      await output.flush();
     }
   } catch (e) {
     // A failed write ends the output; a file that cannot be read at all gives no lines.
@@ -167,6 +180,6 @@ export async function runSession(input: string, out: Writable, opts: SessionOpti
     if (timer !== undefined) clearInterval(timer);
   }
   run.finish();
-  await output.flush();
+  await output.close();
   return { tally: run.tally, classes: run.classes, captureError, stopped };
 }
