@@ -25,8 +25,9 @@ export const MAX_WINDOW = 1024;
 
 /**
  * Built-in episode rule and thresholds, used when neither --config nor the shipped
- * models/packetclip-edge.thresholds exists. Chosen on the lab training captures (data/train/seed1,
- * seed2): see docs/alerts-format.md, "How the defaults were chosen".
+ * models/packetclip-edge.thresholds exists. Chosen for the issue-5 model on the lab training captures
+ * (data/train/seed1, seed2); the shipped file is chosen per model: docs/alerts-format.md, "How the
+ * defaults were chosen".
  */
 export const DEFAULT_EPISODE = { k: 32, n: 64, quietMicros: 5_000_000 } as const;
 export const DEFAULT_CLASS_Q15 = Math.round(0.8 * Q15_ONE); // 26214
