@@ -6,7 +6,8 @@
  * becomes PCE_STATUS_TRAP instead of an abort. Linear memory is little-endian
  * Wasm memory; on a big-endian host the runtime stores it byte-reversed
  * (firmware/runtime/wasm-rt.h), so every host access goes through
- * pce_mem_at() / pce_mem_write() below, which know both layouts.
+ * pce_mem_at() below and pce_mem_write() (pce_instance.h), which know both
+ * layouts.
  */
 #include "pce.h"
 
@@ -14,11 +15,7 @@
 #include <string.h>
 
 #include "pce_blob.h"
-#include "pce_scalar.h"
-#include "wasm-rt.h"
-#if PCE_HAVE_SIMD
-#include "pce_simd.h"
-#endif
+#include "pce_instance.h"
 
 _Static_assert(PCE_MAX_CLASSES == PCE_BLOB_LIMIT_C_MAX, "pce.h class limit differs from the blob format");
 _Static_assert(PCE_MAX_NAME_BYTES == PCE_BLOB_LIMIT_NAME_BYTES, "pce.h name limit differs from the blob format");
@@ -99,12 +96,7 @@ PCE_DEFINE_VTABLE(pcesimd, PCE_BUILD_SIMD)
 
 struct pce_engine {
   const pce_vtable* vt;
-  union {
-    w2c_pcescalar scalar;
-#if PCE_HAVE_SIMD
-    w2c_pcesimd simd;
-#endif
-  } inst;
+  pce_instance inst;
   wasm_rt_memory_t* mem;
   int in_use;
   int instantiated;
@@ -133,16 +125,6 @@ static inline uint8_t* pce_mem_at(const wasm_rt_memory_t* m, uint32_t addr, uint
 
 static inline int pce_mem_fits(const wasm_rt_memory_t* m, uint32_t addr, uint64_t n) {
   return (uint64_t)addr + n <= m->size;
-}
-
-/* Copies bytes into Wasm memory at addr, in Wasm byte order. */
-static void pce_mem_write(const wasm_rt_memory_t* m, uint32_t addr, const uint8_t* src, size_t n) {
-#if WABT_BIG_ENDIAN
-  uint8_t* dst = m->data_end - addr - 1;
-  for (size_t i = 0; i < n; i++) *(dst - i) = src[i];
-#else
-  memcpy(m->data + addr, src, n);
-#endif
 }
 
 static inline uint8_t pce_mem_u8(const wasm_rt_memory_t* m, uint32_t addr) {

@@ -29,11 +29,7 @@
 #include <unistd.h>
 
 #include "pce_blob.h"
-#include "pce_scalar.h"
-#include "wasm-rt.h"
-#if PCE_HAVE_SIMD
-#include "pce_simd.h"
-#endif
+#include "pce_instance.h"
 
 #define BENCH_MODEL_MAX (3u << 20) /* the GEMV peak model is about 1.05 MB */
 #define BENCH_STREAM 1024u /* distinct packets, reused cyclically */
@@ -42,12 +38,7 @@
 /* One engine instance of either translation. */
 typedef struct bench_engine {
   int simd; /* 1: packetclip.simd.wasm's translation */
-  union {
-    w2c_pcescalar scalar;
-#if PCE_HAVE_SIMD
-    w2c_pcesimd simd;
-#endif
-  } inst;
+  pce_instance inst;
   wasm_rt_memory_t* mem;
 } bench_engine;
 
@@ -66,16 +57,6 @@ static uint32_t bench_lcg(void) {
   return bench_lcg_state;
 }
 
-/* Copies n bytes into Wasm memory at addr, in Wasm byte order (firmware/src/pce.c explains the big-endian layout). */
-static void bench_mem_write(const wasm_rt_memory_t* m, uint32_t addr, const uint8_t* src, size_t n) {
-#if WABT_BIG_ENDIAN
-  uint8_t* dst = m->data_end - addr - 1;
-  for (size_t i = 0; i < n; i++) *(dst - i) = src[i];
-#else
-  memcpy(m->data + addr, src, n);
-#endif
-}
-
 static int bench_open(bench_engine* e, int simd, const uint8_t* blob, size_t len) {
   memset(e, 0, sizeof *e);
   e->simd = simd;
@@ -92,7 +73,7 @@ static int bench_open(bench_engine* e, int simd, const uint8_t* blob, size_t len
   }
   uint32_t ptr = BENCH_CALL(e, pce_blob_alloc, (uint32_t)len);
   if (ptr == 0 || (uint64_t)ptr + len > e->mem->size) return -1;
-  bench_mem_write(e->mem, ptr, blob, len);
+  pce_mem_write(e->mem, ptr, blob, len);
   return (int)BENCH_CALL(e, pce_init, ptr, (uint32_t)len);
 }
 
@@ -173,14 +154,14 @@ static void bench_push_features(bench_engine* e, uint32_t P) {
     bytes[2 * i] = (uint8_t)q[i];
     bytes[2 * i + 1] = (uint8_t)((uint16_t)q[i] >> 8);
   }
-  bench_mem_write(e->mem, BENCH_CALL(e, pce_input_ptr), bytes, 2u * P);
+  pce_mem_write(e->mem, BENCH_CALL(e, pce_input_ptr), bytes, 2u * P);
   bench_sink += BENCH_CALL(e, pce_push);
 }
 
 static void bench_push_frame(bench_engine* e, uint32_t buf) {
   uint32_t k = bench_next++ % BENCH_STREAM;
   uint64_t ts = 1700000000000000ull + (uint64_t)bench_next * 1000u;
-  bench_mem_write(e->mem, buf, bench_frames[k], bench_frame_len[k]);
+  pce_mem_write(e->mem, buf, bench_frames[k], bench_frame_len[k]);
   bench_sink += BENCH_CALL(e, pce_push_packet, bench_frame_len[k], 1, (uint32_t)ts, (uint32_t)(ts >> 32), bench_frame_len[k]);
 }
 
