@@ -19,8 +19,7 @@ Steps:
     classifier's variant is chosen by zero-shot top-1 on the lab validation
     captures; the GNN starts from the variant with both heads (GNN_HEADS);
  3. GNN + temporal training: every CONFIG option with training seed 0,
-    scored on validation (the validation score: mean of the lab validation
-    mAUC and the real validation pooled mAUC, float); the best option is
+    scored on validation (VALIDATION_SCORE); the best option is
     then trained with the other SEEDS; the shipped run is the seed with the
     best validation score; a data-scarcity run (SCARCITY of the training
     data) with the chosen option;
@@ -148,11 +147,24 @@ def mask_features(model, features: Sequence[int]) -> None:
     w.register_hook(lambda g: g * keep)
 
 
+# The validation score of a GNN run. The shipped run of issue 11 used the mean of
+# the first two parts only; its validation pooled mAUC (0.986) hid that 5 of the
+# 9 real validation files got the wrong majority label and that benign files
+# were called attacks, which are what the real-traffic targets measure.
+VALIDATION_SCORE = ("mean of four parts, float: lab validation mAUC, real validation pooled mAUC, "
+                    "share of real validation files with the right majority label, and 1 - the mean "
+                    "share of packets labelled an attack over the benign real validation files")
+
+
 def validation_score(model, lab_val, real_val, real_names) -> dict:
     lab = evaluate_captures(model, lab_val)
     real = real_metrics(real_names, [c.coarse for c in real_val], [predict(model, c) for c in real_val])
-    return {"lab_validation": lab, "real_validation": real,
-            "score": 0.5 * (lab["mAUC"] + real["pooled"]["mAUC"])}
+    benign = [f["attack_share"] for f in real["per_file"] if f["class"] == "Benign"]
+    parts = {"lab_mAUC": lab["mAUC"], "real_pooled_mAUC": real["pooled"]["mAUC"],
+             "real_majority_right": real["majority_right_share"],
+             "real_benign_clean": 1 - float(np.mean(benign)) if benign else 1.0}
+    return {"lab_validation": lab, "real_validation": real, "parts": parts,
+            "score": float(np.mean(list(parts.values())))}
 
 
 def train_job(job: dict) -> dict:
@@ -298,8 +310,7 @@ def main() -> None:
     best = max(option_runs, key=lambda r: r["validation"]["score"])
     choices.append({"what": "learning rate, feature mask and class-balanced loss",
                     "options": [r["name"] for r in option_runs],
-                    "chosen": best["name"], "by": "validation score = mean(lab validation mAUC, real validation "
-                                                  "pooled mAUC), float, training seed %d" % SEEDS[0],
+                    "chosen": best["name"], "by": "validation score (%s), training seed %d" % (VALIDATION_SCORE, SEEDS[0]),
                     "data": "lab validation captures and real validation files",
                     "scores": {r["name"]: r["validation"]["score"] for r in option_runs}})
     chosen = {k: best[k] for k in ("mask", "balance", "lr")}
@@ -374,7 +385,7 @@ def main() -> None:
                      "qat_from": cfg.qat_from},
         "protocol": {"lab": LAB, "real_validation": REAL_VALIDATION, "real_test": real_names,
                      "real_skipped": [{"file": f, "why": w} for f, w in skipped], "real_cap": REAL_CAP,
-                     "test_access": TestGate.record(), "choices": choices},
+                     "test_access": TestGate.record(), "choices": choices, "validation_score": VALIDATION_SCORE},
         "classes": COARSE, "time_scales": TIME_SCALES, "masks": MASKS, "seeds": SEEDS,
         "kgs": [{"name": k.name, "concepts": len(k.concepts), "edges": len(k.edges)} for k in kgs],
         "pretraining": {h: {"validation": v["validation"], "curve": v["curve"]} for h, v in pretrained.items()},

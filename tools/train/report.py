@@ -21,6 +21,8 @@ PAPER_TABLE_II = {
     "PacketCLIP + DNN": (0.978, 0.724, 0.996, 0.623, 0.830),
     "PacketCLIP + GNN reasoning": (0.996, 0.930, 0.999, 0.909, 0.946),
 }
+# What the runs before pipeline.VALIDATION_SCORE (no "validation_score" in their report) used.
+FIRST_VALIDATION_SCORE = "mean(lab validation mAUC, real validation pooled mAUC), float"
 HEAD_NAMES = {"none": "no SSL head", "packet": "SSL head on the packet encoder only", "both": "SSL heads on both encoders"}
 
 
@@ -216,8 +218,7 @@ def protocol_report(r: dict) -> str:
            "## Training runs (validation)\n\n"
            f"{r['settings']['gnn_steps']:,} steps per run (Adam, cosine schedule); quantization-aware from "
            f"{r['settings']['qat_from']:.0%} of the steps on, weights snapped onto the int8 grid at the end "
-           "(docs/training.md). Validation score = mean(lab validation mAUC, real validation pooled mAUC), "
-           "float.\n\n" + table(
+           f"(docs/training.md). Validation score: {p.get('validation_score', FIRST_VALIDATION_SCORE)}.\n\n" + table(
                ["run", "lr", "feature mask", "class-balanced", "seed", "training data", "lab validation mAUC",
                 "real validation pooled mAUC", "validation score", "minutes"],
                [[n, f"{v['lr']:g}", v["mask"], "yes" if v["balance"] else "no", str(v["seed"]), f"{v['fraction']:.0%}",
