@@ -958,6 +958,21 @@ static void add_addr(const al_addr* a) {
   add(t, n);
 }
 
+/* ,"<side>_ip":"<address>" and, when the packet has ports, ,"<side>_port":<port>. */
+static void add_endpoint(const char* side, const al_addr* a, uint16_t port, int has_ports) {
+  adds(",\"");
+  adds(side);
+  adds("_ip\":\"");
+  add_addr(a);
+  adds("\"");
+  if (has_ports) {
+    adds(",\"");
+    adds(side);
+    adds("_port\":");
+    addu(port);
+  }
+}
+
 /* evidenceSentence(). */
 static void add_evidence(const al_episode* e) {
   uint64_t dur = (uint64_t)(e->last_ts - e->first.ts);
@@ -1086,20 +1101,9 @@ static void alert_write(const al_episode* e) {
     char q[2048];
     add(q, pce_json_quote(strlen(capture_name) < 300 ? capture_name : "(name too long)", q));
   }
-  adds(",\"event_type\":\"alert\",\"src_ip\":\"");
-  add_addr(&f->src);
-  adds("\"");
-  if (f->mflags & PCE_META_HAS_PORTS) {
-    adds(",\"src_port\":");
-    addu(f->sport);
-  }
-  adds(",\"dest_ip\":\"");
-  add_addr(&f->dst);
-  adds("\"");
-  if (f->mflags & PCE_META_HAS_PORTS) {
-    adds(",\"dest_port\":");
-    addu(f->dport);
-  }
+  adds(",\"event_type\":\"alert\"");
+  add_endpoint("src", &f->src, f->sport, f->mflags & PCE_META_HAS_PORTS);
+  add_endpoint("dest", &f->dst, f->dport, f->mflags & PCE_META_HAS_PORTS);
   adds(",\"proto\":\"");
   {
     char t[8];
