@@ -2,18 +2,18 @@
 // for the same model hash: pce-bench (firmware/, native build; its --count mode runs silently) and
 // the Python runners for wasmtime and wasm3. Small runs: this checks the format, not the speed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { modelHash, validateBench, type BenchFile } from '../src/efficiency/bench-schema.js';
 import { repoRoot } from './helpers/cli.js';
 import { command, pythonModule, requires } from './helpers/requires.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const model = join(repoRoot, 'models/packetclip-edge.pclip');
 const hash = modelHash(readFileSync(model));
-const dir = mkdtempSync(join(tmpdir(), 'pce-bench-'));
+const dir = scratchDir('pce-bench-');
 
 function check(text: string, runtime: string, names: string[]): BenchFile {
   const f = JSON.parse(text) as BenchFile;

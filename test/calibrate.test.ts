@@ -4,8 +4,7 @@
 // `run --config` reads, whose thresholds let at most the target share of that capture's packets
 // count for each attack class, and whose comment gives the alerts `run` then raises. A bad --rate
 // is one line and no file.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,8 +12,9 @@ import { checkClasses, parseThresholds, Q15_ONE, THRESHOLDS_MAGIC, THRESHOLDS_VE
 import { parseCaptureBytes } from '../src/pcap/index.js';
 import { readLabRuns } from '../tools/alerts/lab-match.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
+import { scratchDir } from './helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pce-calibrate-'));
+const dir = scratchDir('pce-calibrate-');
 const seed = join(repoRoot, 'data/train/seed1');
 const RATE = 0.01;
 

@@ -2,8 +2,7 @@
 // good and broken files, and the HTML report of the committed `npm run bench` result plus a
 // pce-bench-style file, rendered in headless Chromium: no console error, every chart has drawn
 // marks, and the numbers in the page are those of the JSON.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
@@ -11,11 +10,12 @@ import * as assert from 'uvu/assert';
 import { validateBench, type BenchFile } from '../src/efficiency/bench-schema.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, requires } from './helpers/requires.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
-const dir = mkdtempSync(join(tmpdir(), 'pce-report-'));
+const dir = scratchDir('pce-report-');
 
 /** The newest committed `npm run bench` result. */
 function benchResult(): { path: string; file: BenchFile } {
@@ -72,7 +72,7 @@ requires(test, command(CHROMIUM))('the HTML report renders in Chromium: no error
   const md = await packetclip(['report', path, board, '--md']);
   assert.match(md.stdout, /\| projection \| 35,840 \|/);
   const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pce-chromium-')), { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(scratchDir('pce-chromium-'), { executablePath: CHROMIUM, headless: true, args: ARGS });
   try {
     const page = await context.newPage();
     const errors: string[] = [], requests: string[] = [];

@@ -5,8 +5,7 @@
 // "decoded":false and keep their verdict; pce-sense writes the same bytes as Node on a capture
 // with IPv6, ARP, an unknown link type and truncated frames.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,8 +16,9 @@ import { arp, ETH, ether, fragment6, icmp, ipv4, ipv6, LINK, tcp, TCP_FLAGS, udp
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, requires } from './helpers/requires.js';
 import { PcapngBuilder } from './fixtures/pcap/synthesize.js';
+import { scratchDir } from './helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pce-meta-'));
+const dir = scratchDir('pce-meta-');
 const model = readFileSync(join(repoRoot, 'models/packetclip-edge.pclip'));
 const lab = join(repoRoot, 'data/test/seed3/capture.pcap');
 const LINK_USER0 = 147; // a link type the engine does not decode

@@ -4,8 +4,7 @@
 // graphs, EPIPE / ENOSPC for every command that writes, an absurd orig_len, pcap's FCS bits.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,9 +20,10 @@ import { ETH, ether, ipv4, LINK, tcp, TCP_FLAGS, udp } from './helpers/frames.js
 import { packetclip, repoRoot, TextSink } from './helpers/cli.js';
 import { classicPcap, PcapngBuilder } from './fixtures/pcap/synthesize.js';
 import { fixturePath } from './support/fixture.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const { onnx } = onnxProto;
-const dir = await mkdtemp(join(tmpdir(), 'pce-robust-'));
+const dir = scratchDir('pce-robust-');
 const fixtureOnnx = readFileSync(fixturePath('fixture.onnx'));
 const model = join(dir, 'fixture.pclip');
 await writeFile(model, convertOnnx(fixtureOnnx, { calibration: readFileSync(fixturePath('fixture.inputs.f32')) }).blob);

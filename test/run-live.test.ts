@@ -5,8 +5,7 @@
 // feed that goes silent still gets its alert once the quiet period has passed on the wall clock.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +13,9 @@ import { parseCaptureBytes } from '../src/pcap/index.js';
 import { classicPcap } from './fixtures/pcap/synthesize.js';
 import { ETH, ether, ipv4, LINK, tcp, TCP_FLAGS } from './helpers/frames.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
+import { scratchDir } from './helpers/scratch.js';
 
-const dir = await mkdtemp(join(tmpdir(), 'pce-live-'));
+const dir = scratchDir('pce-live-');
 const T0 = 1_700_000_000;
 const frame = (k: number): Uint8Array => Uint8Array.from(ether(ETH.IPV4, ipv4(6, '10.0.0.1', '10.0.0.2', tcp(40000, 1 + k, TCP_FLAGS.SYN))));
 const pcap = classicPcap({ littleEndian: true, nanos: false, linkType: LINK.ETHERNET }, Array.from({ length: 60 }, (_, k) => ({ data: frame(k), sec: T0 + k, frac: 0 })));
@@ -104,7 +104,7 @@ test('cli: <cmd> --help for every command, --version, exit 2 for usage, one-line
   assert.is((await packetclip(['run', '--nope'])).code, 2);
   assert.is((await packetclip(['frobnicate'])).code, 2);
   const capture = join(dir, 'c.pcap');
-  await (await import('node:fs/promises')).writeFile(capture, pcap.bytes);
+  await writeFile(capture, pcap.bytes);
   for (const [args, re] of [
     [['run', capture, '-o', join(dir, 'missing', 'x.jsonl')], /^packetclip: -o .*x\.jsonl: folder .*missing does not exist\n$/],
     [['run', capture, '-o', dir], /^packetclip: -o .*: is a directory; give a file name\n$/],
@@ -120,7 +120,7 @@ test('run: --format eve on a SYN scan gives one alert episode with evidence; --h
   const scan = classicPcap({ littleEndian: true, nanos: false, linkType: LINK.ETHERNET },
     Array.from({ length: 400 }, (_, k) => ({ data: Uint8Array.from(ether(ETH.IPV4, ipv4(6, '10.0.0.66', '10.0.0.2', tcp(40000, 1 + k, TCP_FLAGS.SYN)))), sec: T0, frac: 1000 * k })));
   const path = join(dir, 'scan.pcap');
-  await (await import('node:fs/promises')).writeFile(path, scan.bytes);
+  await writeFile(path, scan.bytes);
   const html = join(dir, 'r.html');
   const r = await packetclip(['run', path, '--format', 'eve', '--html', html]);
   assert.is(r.code, 0, r.stderr);

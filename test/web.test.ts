@@ -4,20 +4,20 @@
 // run` writes for the same capture: the lab test capture, and a truncated copy whose last line is
 // the reader's error. The engine runs in the page (no request but the page's own static files).
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, requires } from './helpers/requires.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 const webRoot = join(repoRoot, 'build/web');
 const lab = join(repoRoot, 'data/test/seed3/capture.pcap');
-const dir = mkdtempSync(join(tmpdir(), 'pce-web-'));
+const dir = scratchDir('pce-web-');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** Serves build/web/ on 127.0.0.1; records every path asked for. */
@@ -48,7 +48,7 @@ requires(test, command(CHROMIUM))('the page classifies a dropped capture exactly
   const { server, url } = await serve(requested);
   const cut = join(dir, 'cut.pcap');
   writeFileSync(cut, readFileSync(lab).subarray(0, 300_001));
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pce-chromium-')), {
+  const context = await chromium.launchPersistentContext(scratchDir('pce-chromium-'), {
     executablePath: CHROMIUM, headless: true, args: ARGS,
   });
   try {
