@@ -2,7 +2,8 @@
 // writes the bytes `packetclip run --format jsonl` writes (lab capture, stdin, a truncated capture,
 // bad magic); a bad model is refused with the engine's message; SIGHUP reloads (a bad model is
 // refused, the old one keeps running) and SIGTERM flushes with a summary; no allocation at all
-// while classifying; RSS and the mipsel size budget; the MIPS engine has no FPU instruction; the
+// while classifying; an out-of-bounds engine access is a trap, not a crash (guard pages and
+// software checks); RSS and the mipsel size budget; the MIPS engine has no FPU instruction; the
 // conformance suite (--quick) over every runtime and CPU; live capture through a veth pair between
 // two network namespaces the test creates; the OpenWrt init script and UCI defaults.
 import { spawn, spawnSync } from 'node:child_process';
@@ -135,6 +136,33 @@ requires(test, ...cc)('no allocation while classifying (LD_PRELOAD counter), RSS
   const info = JSON.parse(run(sense(), ['--info']).stdout.toString());
   assert.is(info.classes, 4);
   assert.ok(info.arena_bytes <= info.memory_bytes && info.memory_bytes <= 1 << 20);
+});
+
+/** Builds and runs tools/trap-check.c (an engine access 2 GiB beyond linear memory) for one target. */
+function trapCheck(arch: string, out: string, extra: string[], qemu?: string[]) {
+  const bin = join(fw, out, 'trap-check');
+  const mk = spawnSync('make', ['-s', '-C', fw, `ARCH=${arch}`, `OUT=${out}`, '-j2', ...extra, `${out}/trap-check`], { encoding: 'utf8' });
+  assert.is(mk.status, 0, `make trap-check ARCH=${arch}:\n${mk.stdout}${mk.stderr}`);
+  const exec = (...a: string[]) => (qemu ? spawnSync(qemu[0]!, [...qemu.slice(1), bin, ...a], { encoding: 'utf8' }) : spawnSync(bin, a, { encoding: 'utf8' }));
+  const r = exec(model);
+  assert.is(r.status, 0, `${arch} ${extra.join(' ')}:\n${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /push, globals 2 GiB out of bounds: the engine trapped/);
+  assert.not.match(r.stdout, /out of bounds: ok/);
+  for (const fault of ['host-fault', 'unguarded-fault']) {
+    const c = exec(model, fault); // a fault that is not an engine access under a libpce call still crashes
+    assert.ok(c.status !== 0 && c.status !== 1, `${arch} ${fault}: status ${c.status} signal ${c.signal}`);
+  }
+  return r.stdout;
+}
+
+requires(test, ...cc)('an out-of-bounds engine access is PCE_STATUS_TRAP, not a crash: guard pages (x86-64 default) and software checks (GUARD_PAGES=0)', () => {
+  assert.match(trapCheck('x86_64', 'build/x86_64', []), /bounds checks: guard pages[^]*traps raised by software checks: 0 of 4\nok/);
+  assert.match(trapCheck('x86_64', 'build/x86_64-swcheck', ['GUARD_PAGES=0']), /bounds checks: software[^]*traps raised by software checks: 4 of 4\nok/);
+});
+
+requires(test, ...cross('aarch64-linux-gnu-gcc', 'qemu-aarch64'), ...cross('arm-linux-gnueabihf-gcc', 'qemu-arm'))('the same under qemu: aarch64 guard pages, armhf software checks', () => {
+  assert.match(trapCheck('aarch64', 'build/aarch64', [], ['qemu-aarch64']), /bounds checks: guard pages[^]*0 of 4\nok/);
+  assert.match(trapCheck('armhf', 'build/armhf', [], ['qemu-arm']), /bounds checks: software[^]*2 of 2\nok/);
 });
 
 requires(test, ...cross('mipsel-linux-gnu-gcc'), ...cross('mips-linux-gnu-gcc'))('MIPS: no FPU instruction in the engine or the executable; mipsel pce-sense <= 160 KiB stripped', () => {

@@ -4,11 +4,20 @@
  * The C that wasm2c 1.0.39 (npm `wabt`) generates from the engine includes
  * "wasm-rt.h" and expects the types, macros and functions below. This file
  * declares exactly that much, written for this project: one memory per
- * instance, taken from a static pool (firmware/runtime/pce_rt.c), bounds
- * checks in software (no guard pages, no signal handlers), traps delivered
- * with longjmp to the innermost pce_rt_try(). Tables, exceptions, threads and
- * Segue are not used by the engine and are only declared as far as the
- * generated code names them.
+ * instance, traps delivered with longjmp to the innermost guard that libpce
+ * sets (pce_rt_trap_target). Tables, exceptions, threads and Segue are not
+ * used by the engine and are only declared as far as the generated code names
+ * them.
+ *
+ * Bounds checks, chosen per target by the Makefile (docs/firmware.md):
+ *  - WASM_RT_MEMCHECK_GUARD_PAGES=0 (32-bit targets, the default here): each
+ *    memory is a slot of a static pool and every load and store is checked
+ *    in software.
+ *  - WASM_RT_MEMCHECK_GUARD_PAGES=1 (64-bit little-endian Linux: x86-64,
+ *    aarch64): each memory is an 8 GiB PROT_NONE reservation (every i32
+ *    address plus every u32 offset lands inside it) of which only the pages
+ *    in use are readable and writable; loads and stores are not checked, and
+ *    a fault inside a reservation becomes the same WASM_RT_TRAP_OOB longjmp.
  */
 #ifndef PCE_WASM_RT_H
 #define PCE_WASM_RT_H
@@ -38,11 +47,14 @@ extern "C" {
 #define WABT_BIG_ENDIAN 0
 #endif
 
-/* Features this runtime does not provide: software bounds checks only. */
+/* Features this runtime does not provide. */
 #define WASM_RT_USE_SEGUE 0
 #define WASM_RT_SEGUE_FREE_SEGMENT 0
 #ifndef WASM_RT_MEMCHECK_GUARD_PAGES
 #define WASM_RT_MEMCHECK_GUARD_PAGES 0
+#endif
+#if WASM_RT_MEMCHECK_GUARD_PAGES && (UINTPTR_MAX >> 32 == 0 || WABT_BIG_ENDIAN || !defined(__linux__))
+#error "guard pages need a 64-bit little-endian Linux host (build with WASM_RT_MEMCHECK_GUARD_PAGES=0)"
 #endif
 #define WASM_RT_STACK_DEPTH_COUNT 0
 #define WASM_RT_SANITY_CHECKS 0
@@ -109,7 +121,7 @@ typedef struct {
   uint64_t max_pages;
   uint64_t size;     /* current size in bytes */
   bool is64;
-  int slot;          /* index in the static pool (pce_rt.c) */
+  int slot;          /* index of the slot (pce_rt.c) */
 } wasm_rt_memory_t;
 
 typedef struct {
@@ -131,7 +143,8 @@ void wasm_rt_free(void);
 /** Never returns: jumps to the innermost pce_rt_try() (aborts when there is none). */
 void wasm_rt_trap(wasm_rt_trap_t trap) __attribute__((noreturn));
 
-/** Takes a slot of the static pool; traps with WASM_RT_TRAP_OOM when none fits. */
+/** Takes a free slot; traps with WASM_RT_TRAP_OOM when none fits (or, with
+ * guard pages, when the reservation cannot be mapped). */
 void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint64_t initial_pages,
                              uint64_t max_pages, bool is64, uint32_t page_size);
 /** Old size in pages, or (uint64_t)-1 when the slot cannot hold delta more pages. */
@@ -150,7 +163,10 @@ uint32_t pce_rt_slots_free(void);
 /**
  * Trap handling: `pce_rt_trap_target` is where wasm_rt_trap() longjmps to
  * (with the trap code as the value). Callers save the previous target,
- * set their own, run, and restore it.
+ * set their own, run, and restore it. With guard pages, the SIGSEGV/SIGBUS
+ * handler that wasm_rt_init() installs longjmps there with WASM_RT_TRAP_OOB
+ * when the fault lies inside a memory's reservation and a target is set;
+ * any other fault goes to the previous disposition (a crash, by default).
  */
 extern jmp_buf* pce_rt_trap_target;
 
