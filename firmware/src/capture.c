@@ -121,11 +121,18 @@ static int refill(void) {
   return 0;
 }
 
-/* ByteWindow.has: 1 when n bytes are buffered; else the truncation error (0 = error set, -2 = io). */
-static int has(size_t n, const char* what, const char* claim, size_t skipped) {
+/* ByteWindow.has: 1 when n bytes are buffered; else the truncation error (0 = error set, -2 = io).
+ * `claim` is what the error says was wanted, or NULL for "header says <claimed> bytes" (formatted
+ * only when the error happens: this runs for every packet). */
+static int has(size_t n, const char* what, const char* claim, uint32_t claimed, size_t skipped) {
   while (avail() < n) {
     if (R.eof) {
       size_t a = avail();
+      char said[48];
+      if (claim == NULL) {
+        snprintf(said, sizeof said, "header says %u bytes", claimed);
+        claim = said;
+      }
       fail(R.offset, "truncated %s at byte %llu: %s, %zu remain", what, (unsigned long long)R.offset, claim,
            a > skipped ? a - skipped : 0);
       return 0;
@@ -174,7 +181,7 @@ static void set_ts(pce_packet* p, int64_t sec, uint32_t nsec, int unsafe) {
 /* ---------------- classic pcap ---------------- */
 
 static int pcap_open(void) {
-  int h = has(24, "pcap file header", "need 24 bytes", 0);
+  int h = has(24, "pcap file header", "need 24 bytes", 0, 0);
   if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
   const uint8_t* p = R.buf + R.start;
   uint32_t m = rd32(p, 1);
@@ -194,13 +201,11 @@ static int pcap_open(void) {
 static int pcap_next(pce_packet* out) {
   if (avail() == 0 && !R.eof && refill() != 0) return PCE_CAPTURE_IO;
   if (R.eof && avail() == 0) return PCE_CAPTURE_END;
-  int h = has(16, "packet record header", "need 16 bytes", 0);
+  int h = has(16, "packet record header", "need 16 bytes", 0, 0);
   if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
   uint32_t cap = rd32(R.buf + R.start + 8, R.le);
   if (check_cap_len(cap, R.snap_len, "packet record", R.offset)) return PCE_CAPTURE_ERROR;
-  char claim[48];
-  snprintf(claim, sizeof claim, "header says %u bytes", cap);
-  h = has(16 + (size_t)cap, "packet record", claim, 16);
+  h = has(16 + (size_t)cap, "packet record", NULL, cap, 16);
   if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
   const uint8_t* p = R.buf + R.start;
   uint64_t sec = rd32(p, R.le);
@@ -431,11 +436,11 @@ static int pcapng_next(pce_packet* out) {
   for (;;) {
     if (avail() == 0 && !R.eof && refill() != 0) return PCE_CAPTURE_IO;
     if (R.eof && avail() == 0) return PCE_CAPTURE_END;
-    int h = has(8, "block header", "need 8 bytes", 0);
+    int h = has(8, "block header", "need 8 bytes", 0, 0);
     if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
     uint32_t type = rd32(R.buf + R.start, R.le);
     if (type == BLOCK_SHB) {
-      h = has(12, block_name(type, s), "need 12 bytes", 0);
+      h = has(12, block_name(type, s), "need 12 bytes", 0, 0);
       if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
       const uint8_t* bom = R.buf + R.start + 8;
       if (rd32(bom, 1) == BYTE_ORDER_MAGIC) {
@@ -467,9 +472,7 @@ static int pcapng_next(pce_packet* out) {
     if (length > MAX_BUFFERED_BLOCK)
       return fail(R.offset, "bad block length %u at byte %llu: %s exceeds the %u-byte limit", length,
                   (unsigned long long)R.offset, block_name(type, s), MAX_BUFFERED_BLOCK);
-    char claim[48];
-    snprintf(claim, sizeof claim, "header says %u bytes", length);
-    h = has(length, block_name(type, s), claim, 0);
+    h = has(length, block_name(type, s), NULL, length, 0);
     if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
     const uint8_t* b = R.buf + R.start;
     uint32_t trailing = rd32(b + length - 4, R.le);
@@ -514,7 +517,7 @@ pce_capture_step pce_capture_next(pce_packet* out) {
       fail(R.offset, "empty file at byte %llu: no pcap or pcapng header (0 bytes)", (unsigned long long)R.offset);
       return PCE_CAPTURE_ERROR;
     }
-    int h = has(4, "file header", "need 4 bytes for the magic number", 0);
+    int h = has(4, "file header", "need 4 bytes for the magic number", 0, 0);
     if (h <= 0) return h == 0 ? PCE_CAPTURE_ERROR : PCE_CAPTURE_IO;
     const uint8_t* p = R.buf + R.start;
     uint32_t be = rd32(p, 0), le = rd32(p, 1);
