@@ -28,6 +28,15 @@ static inline simde_v128_t pce_i16x8_load8x8(const void* mem) {
 }
 #undef simde_wasm_i16x8_load8x8
 #define simde_wasm_i16x8_load8x8(mem) pce_i16x8_load8x8(mem)
+/* v128.const: SIMDe builds it lane by lane, which gcc 12 leaves as sixteen
+ * `ins` per constant (a zeroed accumulator in every GEMV row block); as a
+ * vector literal it is one movi or a literal-pool load. */
+#undef simde_wasm_i8x16_const
+#define simde_wasm_i8x16_const(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15) \
+  simde_v128_from_neon_i8((int8x16_t){(int8_t)(c0), (int8_t)(c1), (int8_t)(c2), (int8_t)(c3), (int8_t)(c4), \
+                                      (int8_t)(c5), (int8_t)(c6), (int8_t)(c7), (int8_t)(c8), (int8_t)(c9), \
+                                      (int8_t)(c10), (int8_t)(c11), (int8_t)(c12), (int8_t)(c13), (int8_t)(c14), \
+                                      (int8_t)(c15)})
 #endif
 
 #endif
