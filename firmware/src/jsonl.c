@@ -78,8 +78,14 @@ static void put_slow(const char* s, size_t n) {
   O.len += n;
 }
 
-/* Inlined, so a literal's length and copy are known where it is written (a line is ~30 pieces). */
-static inline __attribute__((always_inline)) void put(const char* s, size_t n) {
+/* Inlined, so a literal's length and copy are known where it is written (a line is ~30 pieces);
+ * left to the compiler in size-optimised (-Os) builds. */
+#ifdef __OPTIMIZE_SIZE__
+#define PUT_INLINE static inline
+#else
+#define PUT_INLINE static inline __attribute__((always_inline))
+#endif
+PUT_INLINE void put(const char* s, size_t n) {
   if (__builtin_expect(redirect == NULL && O.len + n <= OUT_BYTES, 1)) {
     memcpy(O.buf + O.len, s, n);
     O.len += n;
@@ -88,7 +94,7 @@ static inline __attribute__((always_inline)) void put(const char* s, size_t n) {
   put_slow(s, n);
 }
 
-static inline __attribute__((always_inline)) void puts_(const char* s) { put(s, strlen(s)); }
+PUT_INLINE void puts_(const char* s) { put(s, strlen(s)); }
 
 static void put_u64(uint64_t v) {
   char t[24];
