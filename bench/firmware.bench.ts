@@ -102,7 +102,7 @@ function writeDoc(r: any): void {
     '|---|---|---|---|',
     ...rows,
     '',
-    `* Engine RAM: ${r.engine.memory_bytes} bytes of linear memory (${r.engine.arena_bytes} in use with the shipped model), inside a static pool of ${r.engine.library_static_bytes} bytes (two 1 MiB slots, for the SIGHUP reload, plus the engine table). The capture reader's static buffers are ${r.engine.capture_static_bytes} bytes. Untouched pool pages cost no RSS.`,
+    `* Engine RAM: ${r.engine.memory_bytes} bytes of linear memory (${r.engine.arena_bytes} in use with the shipped model), inside at most ${r.engine.library_static_bytes} bytes for the library (two 1 MiB slots, for the SIGHUP reload, plus the engine table; the slots are a static pool on 32-bit targets and the committed pages of guard-page reservations on x86-64 and aarch64). The capture reader's static buffers are ${r.engine.capture_static_bytes} bytes. Untouched pages cost no RSS.`,
     `* Host peak RSS classifying ${r.capture} (${r.packets} packets): ${r.hostRssKiB} KiB (target <= 4096 KiB).`,
     `* Allocations: ${r.mallocCalls} malloc/calloc/realloc calls in the whole run (LD_PRELOAD counter, firmware/tools/malloc-count.c), so none per packet.`,
     '',

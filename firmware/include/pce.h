@@ -15,9 +15,14 @@
  *   printf("%s %d\n", pce_engine_class_name(e, v.class_index), v.probs_q15[v.class_index]);
  *   pce_engine_close(e);
  *
- * Memory is static: engine instances and their linear memories live in
- * fixed tables (pce_ram_bytes()); nothing is allocated, ever, and in
- * particular not per packet. Not thread-safe: use one thread for all calls.
+ * Memory is bounded: engine instances live in a fixed table and their
+ * linear memories in fixed slots (pce_ram_bytes()); malloc is never called,
+ * and nothing is allocated per packet. On 32-bit targets the slots are a
+ * static pool. On x86-64 and aarch64 (guard-page builds, docs/firmware.md)
+ * pce_engine_open maps each memory as an 8 GiB PROT_NONE reservation of
+ * which only the pages in use are committed, and libpce installs a SIGSEGV
+ * and SIGBUS handler (previous handlers still get every other fault). Not
+ * thread-safe: use one thread for all calls.
  */
 #ifndef PCE_H
 #define PCE_H
@@ -137,7 +142,7 @@ const char* pce_engine_class_name(const pce_engine* e, uint32_t k);
 /** Fills *info. */
 void pce_engine_info(const pce_engine* e, pce_info* info);
 
-/** Total static RAM of the library: every slot's memory and engine state. */
+/** Most RAM the library can use: every slot's memory and engine state (static on 32-bit targets). */
 size_t pce_ram_bytes(void);
 
 /** Words for a status. */
