@@ -4,8 +4,7 @@
 // capture (alerts, then the error line); no allocation, RSS <= 4 MiB; a bad thresholds file is
 // refused; jsnum.c's number texts equal V8's on random and tie inputs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,10 +12,11 @@ import { formatRate } from '../src/alerts/index.js';
 import { round6 } from '../src/run/jsonl.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, requires } from './helpers/requires.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const fw = join(repoRoot, 'firmware');
 const lab = join(repoRoot, 'data/test/seed3/capture.pcap');
-const dir = mkdtempSync(join(tmpdir(), 'pce-eve-'));
+const dir = scratchDir('pce-eve-');
 const sense = join(fw, 'build', 'x86_64', 'pce-sense');
 const cc = [command('make'), command('gcc')];
 

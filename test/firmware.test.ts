@@ -7,18 +7,18 @@
 // conformance suite (--quick) over every runtime and CPU; live capture through a veth pair between
 // two network namespaces the test creates; the OpenWrt init script and UCI defaults.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, pythonModule, requires, shared } from './helpers/requires.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const fw = join(repoRoot, 'firmware');
 const lab = join(repoRoot, 'data/test/seed3/capture.pcap');
 const model = join(repoRoot, 'models/packetclip-edge.pclip');
-const dir = mkdtempSync(join(tmpdir(), 'pce-fw-'));
+const dir = scratchDir('pce-fw-');
 const sense = (arch = 'x86_64') => join(fw, 'build', arch, 'pce-sense');
 const cc = [command('make'), command('gcc')];
 const cross = (gcc: string, qemu?: string) => [command('make'), command(gcc), ...(qemu ? [command(qemu)] : [])];
