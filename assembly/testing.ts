@@ -7,7 +7,7 @@
 import { clamp32, isqrt, lut16, lut32, rq, tableIndex } from './kernels/fixed';
 import { lnBits, lnInverse } from './kernels/layernorm_common';
 import { crc32, utf8Valid } from './blob/validate';
-import { indexCap, roundingTerm, rqIndex4 } from './kernels/simd/lanes';
+import { indexPrep, ixCap, ixMult, ixRound, ixScale, ixShift, rqIndex4 } from './kernels/simd/lanes';
 
 export {
   attention, gemv, gnn_aggregate, gnn_dense, layernorm, lut_i16, lut_i32, requant_gemv, residual, softmax_probs,
@@ -56,11 +56,12 @@ export function t_lut16(T: usize, u: i32): i32 {
 
 /**
  * tableIndex(rq(a, M, S)) for a >= 0 (eqs. 9, 11, 17): the SIMD build's lane
- * form (rqIndex4 with its indexCap clamp), the scalar build's reference form.
+ * form (rqIndex4 after indexPrep), the scalar build's reference form.
  */
 export function t_rq_index(a: i32, M: i32, S: i32): i32 {
   if (!ASC_FEATURE_SIMD) return tableIndex(rq(a, M, S));
-  return i32x4.extract_lane(rqIndex4(i32x4.splat(a), i32x4.splat(M), S, roundingTerm(S), i32x4.splat(indexCap(M, S))), 0);
+  indexPrep(M, S);
+  return i32x4.extract_lane(rqIndex4(i32x4.splat(a), i32x4.splat(ixMult), i32x4.splat(ixScale), i32x4.splat(ixCap), i64x2.splat(ixRound), ixShift), 0);
 }
 
 /** eq. (4). */
@@ -176,6 +177,7 @@ export function t_kat(op: i32, a: usize, b: usize, c: usize, out: usize, imm: i3
     case 55: r = i32x4.shuffle(va, vb, 2, 6, 3, 7); break;
     case 56: r = i32x4.shuffle(va, vb, 0, 1, 4, 5); break;
     case 57: r = i32x4.shuffle(va, vb, 2, 3, 6, 7); break;
+    case 58: r = i32x4.min_u(va, vb); break;
     default: return -1;
   }
   v128.store(out, r);

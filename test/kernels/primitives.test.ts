@@ -85,7 +85,7 @@ test('lut (eq. 3): both tables, every u of interest, against the definition', ()
   });
 });
 
-test('table index tableIndex(rq(a, M, S)), a >= 0: the SIMD lane form (indexCap clamp) == BigInt, every shift', () => {
+test('table index tableIndex(rq(a, M, S)), a >= 0: the SIMD lane form (indexPrep: normalised M, cap, pre-scale) == BigInt, every shift; a = 2^31 read unsigned is clamp32', () => {
   const rng = new Lcg(25);
   const as = edgeI32(rng, 200).filter((a) => a >= 0);
   const ms = [...edgeI32(rng, 40), 1 << 30, (1 << 30) + 1, 1919825134, 1077666564];
@@ -103,6 +103,9 @@ test('table index tableIndex(rq(a, M, S)), a >= 0: the SIMD lane form (indexCap 
         for (const k of builds) assert.is(k.t_rq_index(a, M, S), want, `tableIndex(rq(${a}, ${M}, ${S}))`);
         n++;
       }
+      // The lane form reads a unsigned: the wrapped -(-2^31) is 2^31, which clamp32 makes 2^31 - 1.
+      const simd = builds.find((k) => k.t_simd());
+      if (simd) assert.is(simd.t_rq_index(-2147483648, M, S), tableIndex(rq(2147483647, M, S)), `a = 2^31, M = ${M}, S = ${S}`);
     }
   }
   assert.ok(n >= 20000, `${n} cases`);

@@ -101,6 +101,7 @@ const cases: Case[] = [
   [41, 'i32x4.splat', 'i32', (_x, _y, _z, v) => new Array(4).fill(v), [0, -1, 1, -2147483648, 2147483647]],
   [42, 'v128.and', 'i32', (x, y) => Array.from(x.i32, (v, i) => v & y.i32[i])],
   [43, 'v128.andnot', 'i32', (x, y) => Array.from(x.i32, (v, i) => v & ~y.i32[i])],
+  [58, 'i32x4.min_u', 'i32', (x, y) => Array.from(x.i32, (v, i) => ((v >>> 0) <= (y.i32[i] >>> 0) ? v : y.i32[i]))],
   // imm = 4·offset + lane: 4 bytes at a + offset (any alignment) into that lane of b.
   [44, 'v128.load32_lane', 'i32', (x, y, z, imm) => withLane(y.i32, imm & 3, at(x, z, imm >> 2).i32[0]),
     [0, 1, 2, 3, 5, 14, 27, 29, 48, 51]],

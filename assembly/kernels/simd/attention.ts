@@ -12,7 +12,7 @@ import {
 } from '../attention_common';
 import { clamp16, softmaxInverse } from '../fixed';
 import { Q15 } from '../../blob/constants';
-import { exp4, hmax, hsum, indexCap, roundingTerm, softmaxWeight4 } from './lanes';
+import { exp4, hmax, hsum, indexPrep, ixCap, ixMult, ixRound, ixScale, ixShift, softmaxWeight4 } from './lanes';
 
 /** All-ones in the lanes j, j+1, j+2, j+3 that are padding (>= A). */
 @inline function padMask(j: i32, A: i32): v128 {
@@ -22,9 +22,10 @@ import { exp4, hmax, hsum, indexCap, roundingTerm, softmaxWeight4 } from './lane
 /** Same contract as ../attention.ts attention. */
 export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): void {
   const heads = load<i32>(p, ATTN_HEADS), hd = load<i32>(p, ATTN_HEAD_DIM), A = load<i32>(p, ATTN_SLOTS);
-  const stride = load<i32>(p, ATTN_STRIDE), AS = load<i32>(p, ATTN_SHIFT);
+  const stride = load<i32>(p, ATTN_STRIDE);
   const T = load<usize>(p, ATTN_EXP), sc = load<usize>(p, ATTN_SCORES), w = load<usize>(p, ATTN_WEIGHTS);
-  const AMs = load<i32>(p, ATTN_MULT), AM = i32x4.splat(AMs), round = roundingTerm(AS), cap = i32x4.splat(indexCap(AMs, AS));
+  indexPrep(load<i32>(p, ATTN_MULT), load<i32>(p, ATTN_SHIFT));
+  const AM = i32x4.splat(ixMult), scale = i32x4.splat(ixScale), cap = i32x4.splat(ixCap), round = i64x2.splat(ixRound), shift = ixShift;
   const rowBytes = <usize>stride << 1, scBytes = <usize>stride << 2;
   const last = rowBytes - 16; // byte offset of the last 8-slot chunk in a KT/VT row
   const pad0 = padMask(stride - 8, A), pad1 = padMask(stride - 4, A);
@@ -52,15 +53,13 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
     const mx = i32x4.splat(hmax(m));
     // u_j and e_j, 8 slots per step (stride is a multiple of 8): the two
     // table gathers are independent and overlap, and the loop overhead is
-    // paid half as often (V8: -11% on the whole kernel). mx - sc_j wraps to a
-    // negative i32 exactly when the true difference is >= 2^31, where clamp32
-    // gives 2^31 - 1.
+    // paid half as often (V8: -11% on the whole kernel). mx - sc_j wraps
+    // when the true difference is >= 2^31; read unsigned (rqIndex4) it is
+    // exact, and the cap does what clamp32 would.
     let s = i32x4.splat(0);
     for (let c: usize = 0; c < scBytes; c += 32) {
-      let d0 = i32x4.sub(mx, v128.load(sc + c)), d1 = i32x4.sub(mx, v128.load(sc + c, 16));
-      d0 = v128.bitselect(i32x4.splat(i32.MAX_VALUE), d0, i32x4.lt_s(d0, i32x4.splat(0)));
-      d1 = v128.bitselect(i32x4.splat(i32.MAX_VALUE), d1, i32x4.lt_s(d1, i32x4.splat(0)));
-      let e0 = exp4(d0, AM, AS, round, cap, T), e1 = exp4(d1, AM, AS, round, cap, T);
+      const d0 = i32x4.sub(mx, v128.load(sc + c)), d1 = i32x4.sub(mx, v128.load(sc + c, 16));
+      let e0 = exp4(d0, AM, scale, cap, round, shift, T), e1 = exp4(d1, AM, scale, cap, round, shift, T);
       if (c == scBytes - 32) { // padding gets zero weight
         e0 = v128.andnot(e0, pad0);
         e1 = v128.andnot(e1, pad1);

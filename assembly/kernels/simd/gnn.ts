@@ -2,8 +2,7 @@
  * Mission-GNN message, aggregate, BatchNorm and ELU (eqs. 7-9), v128 form;
  * same entry point as ../gnn.ts and bit-identical to it. H = 8 i16 lanes are
  * exactly one v128 per node row, so one edge costs one load and two widening
- * adds; wider H runs in 8-lane chunks. The ELU table gathers run only when a
- * lane of the chunk is negative. For H = 8 the dense step of eq. (6) keeps W_l
+ * adds; wider H runs in 8-lane chunks. For H = 8 the dense step of eq. (6) keeps W_l
  * in eight registers across all DY nodes instead of one GEMV call per node.
  */
 import {
@@ -13,7 +12,7 @@ import {
 import { GEMV_BIAS, GEMV_MULT, GEMV_RELU, GEMV_SHIFT, GEMV_W } from '../gemv_common';
 import * as ref from '../gnn';
 import { Q15 } from '../../blob/constants';
-import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from './lanes';
+import { indexPrep, ixCap, ixMult, ixRound, ixScale, ixShift, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from './lanes';
 
 /**
  * (sum · R + 2^14) >> 15 of eq. (7) for four lanes in i32 only: with
@@ -25,21 +24,14 @@ import { indexCap, lut16x4, roundingTerm, rq4, rqGemv4, rqIndex4, sum4 } from '.
   return i32x4.add(i32x4.mul(sh, R), i32x4.shr_s(i32x4.add(i32x4.mul(sl, R), i32x4.splat(1 << 14)), 15));
 }
 
-/** -z on four lanes; the one wrap, -(-2^31), becomes 2^31 - 1 as clamp32 gives. */
-@inline function negz4(z: v128): v128 {
-  const nz = i32x4.neg(z);
-  return v128.xor(nz, i32x4.eq(nz, i32x4.splat(i32.MIN_VALUE)));
-}
-
 /**
  * elu(z) of eq. (9) on eight lanes (two i32x4), saturated to i16 (the
- * clamp16 of the z >= 0 lanes). Both halves in one block, so their table
- * gathers overlap and the constants are materialised once.
+ * clamp16 of the z >= 0 lanes). -z read unsigned is clamp32(-z) for every
+ * z < 0 (rqIndex4). Both halves in one block, so their table gathers overlap.
  */
-@inline function elu8(z0: v128, z1: v128, EM: v128, ES: i32, roundE: v128, cap: v128, T: usize): v128 {
-  if ((i32x4.bitmask(z0) | i32x4.bitmask(z1)) == 0) return i16x8.narrow_i32x4_s(z0, z1); // no lane negative
-  const t0 = lut16x4(T, rqIndex4(negz4(z0), EM, ES, roundE, cap));
-  const t1 = lut16x4(T, rqIndex4(negz4(z1), EM, ES, roundE, cap));
+@inline function elu8(z0: v128, z1: v128, M: v128, scale: v128, cap: v128, round: v128, shift: i32, T: usize): v128 {
+  const t0 = lut16x4(T, rqIndex4(i32x4.neg(z0), M, scale, cap, round, shift));
+  const t1 = lut16x4(T, rqIndex4(i32x4.neg(z1), M, scale, cap, round, shift));
   const x0 = v128.bitselect(t0, z0, i32x4.shr_s(z0, 31)), x1 = v128.bitselect(t1, z1, i32x4.shr_s(z1, 31));
   return i16x8.narrow_i32x4_s(x0, x1);
 }
@@ -65,10 +57,10 @@ export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {
   const H = load<i32>(layer, GNN_WIDTH), nDx = load<i32>(layer, GNN_DX_COUNT);
   const dx = load<usize>(layer, GNN_DX), row = load<usize>(layer, GNN_ROW), col = load<usize>(layer, GNN_COL);
   const rmean = load<usize>(layer, GNN_RMEAN), bm = load<usize>(layer, GNN_BN_MULT), bb = load<usize>(layer, GNN_BN_BIAS);
-  const BS = load<i32>(layer, GNN_BN_SHIFT), ES = load<i32>(layer, GNN_ELU_SHIFT);
-  const EMs = load<i32>(layer, GNN_ELU_MULT), EM = i32x4.splat(EMs), cap = i32x4.splat(indexCap(EMs, ES));
-  const T = load<usize>(layer, GNN_ELU_TABLE);
-  const roundB = roundingTerm(BS), roundE = roundingTerm(ES);
+  const BS = load<i32>(layer, GNN_BN_SHIFT), T = load<usize>(layer, GNN_ELU_TABLE);
+  indexPrep(load<i32>(layer, GNN_ELU_MULT), load<i32>(layer, GNN_ELU_SHIFT));
+  const EM = i32x4.splat(ixMult), scale = i32x4.splat(ixScale), cap = i32x4.splat(ixCap), roundE = i64x2.splat(ixRound);
+  const shift = ixShift, roundB = roundingTerm(BS);
   const rowBytes = <usize>H << 1;
   // Chunk-major: the BatchNorm vectors of a chunk stay in registers over all
   // DX nodes (for H = 8, the whole layer), instead of four loads per node
@@ -84,7 +76,7 @@ export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {
       const y = v128.load(Y + v);
       const z0 = i32x4.add(rq4(i32x4.extmul_low_i16x8_s(y, mean), bm0, BS, roundB), bb0);
       const z1 = i32x4.add(rq4(i32x4.extmul_high_i16x8_s(y, mean), bm1, BS, roundB), bb1);
-      v128.store(X + v, elu8(z0, z1, EM, ES, roundE, cap, T));
+      v128.store(X + v, elu8(z0, z1, EM, scale, cap, roundE, shift, T));
     }
   }
 }

@@ -60,32 +60,47 @@ import { TABLE_U_MAX } from '../fixed';
 }
 
 /**
- * For S < 32: an input `cap` beyond which tableIndex(rq(a, M, S)) saturates:
- * with U = 512·256 and b the bit length of M (M < 2^b), the exact threshold
- * ceil((U·2^S - 2^(S-1)) / M) is at most U·2^S / 2^(b-1) = 2^(18+S-b), so
- * cap = 2^clamp(18+S-b, 0, 31) (2^31 read as 2^31 - 1) is at or past it,
- * without a division. 0 when M <= 0 (then every a >= 0 maps to index 0).
+ * tableIndex(rq(a, M, S)) of eqs. (9), (11), (17) for a >= 0, on lanes, with
+ * (M, S) prepared once per kernel call by indexPrep() into the ix* globals:
+ *  - M is normalised to bit length 31, M' = M·2^t, S' = S + t (exact: the
+ *    rounding term and the divisor scale by the same 2^t);
+ *  - a is limited to `ixCap`, at or past the saturation threshold
+ *    ceil((U·2^S' - 2^(S'-1)) / M') <= U·2^S' / 2^30 = 2^(S'-13) (U = 512·256),
+ *    so the limit changes no index; for S' >= 32 the cap is 2^31 - 1, clamp32;
+ *  - for S' < 32, a is multiplied by 2^k, k = 32 - S' (30 for S' = 1), which
+ *    makes the divisor 2^32: the index is the high word of a·2^k·M' + 2^31,
+ *    and a·2^k <= 2^19 (2^30 when S' < 13) stays a positive i32; for S' >= 32
+ *    the high word of a·M' + 2^(S'-1) is shifted right by S' - 32.
+ * M <= 0, or S' >= 63 (a·M < 2^(S-1) for every a < 2^31), gives index 0 for
+ * every a >= 0: M' = 0. Every lane, whatever its a, gets an index in [0, U].
  */
-export function indexCap(M: i32, S: i32): i32 {
-  if (M <= 0 || S >= 32) return 0;
-  const e = max(18 + S - (32 - <i32>clz(M)), 0);
-  return e >= 31 ? i32.MAX_VALUE : 1 << e;
+export let ixMult: i32 = 0; //  M'
+export let ixScale: i32 = 1; // 2^k
+export let ixCap: i32 = 0; //   the limit on a, read unsigned
+export let ixRound: i64 = 0; // 2^(S' + k - 1)
+export let ixShift: i32 = 0; // max(S' - 32, 0)
+
+export function indexPrep(M: i32, S: i32): void {
+  let t = <i32>clz(M) - 1, Sn = S + t;
+  if (M <= 0 || Sn >= 63) { M = 0; t = 0; Sn = 32; }
+  const k = Sn < 32 ? min(32 - Sn, 30) : 0;
+  ixMult = M << t;
+  ixScale = 1 << k;
+  ixCap = Sn < 32 ? 1 << max(Sn - 13, 0) : i32.MAX_VALUE;
+  ixRound = <i64>1 << <i64>(Sn + k - 1);
+  ixShift = Sn > 32 ? Sn - 32 : 0;
 }
 
 /**
- * tableIndex(rq(a, M, S)) on four lanes whose a >= 0 (eqs. 9, 11, 17; other
- * lanes get some in-range index). S >= 32: high word >> (S - 32), then one
- * clamp does both clamps. S < 32: a is first limited to `cap` (indexCap),
- * which changes no result but keeps a·M + 2^(S-1) below 2^(S+19), so the
- * shift becomes a native left shift by 32 - S and a high-word pick.
+ * tableIndex(rq(a, M, S)) on four lanes of a read as unsigned (so the one
+ * wrapped negation -(-2^31) and a wrapped gap mx - sc >= 2^31 are their true
+ * values), with splats of the indexPrep() globals.
  */
-@inline export function rqIndex4(a: v128, M: v128, S: i32, round: v128, cap: v128): v128 {
-  if (S >= 32) {
-    return tableIndex4(i32x4.shr_s(high64(product(a, M, round, true), product(a, M, round, false)), S - 32));
-  }
-  const c = i32x4.min_s(a, cap);
-  const up = 32 - S;
-  return tableIndex4(high64(i64x2.shl(product(c, M, round, true), up), i64x2.shl(product(c, M, round, false), up)));
+@inline export function rqIndex4(a: v128, M: v128, scale: v128, cap: v128, round: v128, shift: i32): v128 {
+  const c = i32x4.mul(i32x4.min_u(a, cap), scale);
+  let u = high64(i64x2.add(i64x2.extmul_low_i32x4_s(c, M), round), i64x2.add(i64x2.extmul_high_i32x4_s(c, M), round));
+  if (shift) u = i32x4.shr_s(u, shift);
+  return i32x4.min_s(u, i32x4.splat(TABLE_U_MAX));
 }
 
 /** tableIndex() on four lanes: clamp to [0, 512·256]. */
@@ -132,9 +147,9 @@ export function indexCap(M: i32, S: i32): i32 {
   return i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(v, weights), i32x4.splat(128)), 8);
 }
 
-/** expOf() on four lanes of gaps d >= 0: lut(EXP, tableIndex(rq(d, M, S))), eqs. (11), (17). */
-@inline export function exp4(d: v128, M: v128, S: i32, round: v128, cap: v128, T: usize): v128 {
-  return lut32x4(T, rqIndex4(d, M, S, round, cap));
+/** expOf() on four lanes of gaps d >= 0 (unsigned): lut(EXP, tableIndex(rq(d, M, S))), eqs. (11), (17). */
+@inline export function exp4(d: v128, M: v128, scale: v128, cap: v128, round: v128, shift: i32, T: usize): v128 {
+  return lut32x4(T, rqIndex4(d, M, scale, cap, round, shift));
 }
 
 /** Horizontal i32x4 sum (wrapping). */
