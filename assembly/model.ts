@@ -209,7 +209,7 @@ export function buildModel(): bool {
   store<i32>(attnRec, load<i32>(misc), ATTN_MULT);
   store<i32>(attnRec, load<i32>(misc, 4), ATTN_SHIFT);
   store<usize>(attnRec, expTable, ATTN_EXP);
-  const scores = i32s(stride), weights = i32s(stride);
+  const scores = i32s(dHeads * (stride + 1)), weights = i32s(stride);
   store<usize>(attnRec, scores, ATTN_SCORES);
   store<usize>(attnRec, weights, ATTN_WEIGHTS);
   const lnScratch = i32s(dD);

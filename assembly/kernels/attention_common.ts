@@ -20,7 +20,11 @@ export const ATTN_MULT: usize = 16;
 export const ATTN_SHIFT: usize = 20;
 /** usize: i32[513] EXP table. */
 export const ATTN_EXP: usize = 24;
-/** usize: i32[stride] scratch for scores, then exp values. */
+/**
+ * usize: i32[heads·(stride + 1)] scratch: scores, then exp values (the
+ * reference uses the first stride), and in the SIMD form every head's at
+ * once, followed by one i32 per head (its maximum, then its exp sum).
+ */
 export const ATTN_SCORES: usize = 28;
 /** usize: i32[stride] scratch for the Q15 weights; entries >= A stay zero. */
 export const ATTN_WEIGHTS: usize = 32;

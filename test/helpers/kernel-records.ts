@@ -44,7 +44,7 @@ export interface AttnSpec { heads: number; headDim: number; A: number; AM: numbe
 export function attnRecord(mem: Mem, a: AttnSpec): number {
   const stride = align8(a.A);
   const rec = mem.alloc(48);
-  const fields = [a.heads, a.headDim, a.A, stride, a.AM, a.AS, mem.i32(a.exp), mem.alloc(stride * 4), mem.i32(new Int32Array(stride))];
+  const fields = [a.heads, a.headDim, a.A, stride, a.AM, a.AS, mem.i32(a.exp), mem.alloc(a.heads * (stride + 1) * 4), mem.i32(new Int32Array(stride))];
   fields.forEach((v, i) => mem.setI32(rec, 4 * i, v));
   return rec;
 }

@@ -30,8 +30,14 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
   const last = rowBytes - 16; // byte offset of the last 8-slot chunk in a KT/VT row
   const pad0 = padMask(stride - 8, A), pad1 = padMask(stride - 4, A);
   const minv = i32x4.splat(i32.MIN_VALUE);
+  // Three passes over the heads instead of one: each head's work is one long
+  // dependency chain (scores, maximum, exps, sum, division, weights, output),
+  // and done head after head the chains ran one at a time; pass by pass the
+  // heads' chains are independent and overlap. sc holds every head's scores,
+  // then exps (heads × stride), then per head the maximum, then the sum.
+  const hx = sc + <usize>heads * scBytes; // i32[heads]
   for (let h = 0; h < heads; h++) {
-    const i0 = h * hd, i1 = i0 + hd;
+    const i0 = h * hd, i1 = i0 + hd, sh = sc + <usize>h * scBytes;
     // eq. (11) scores, 8 slots per step, and their running maximum.
     let m = minv;
     for (let c: usize = 0; c < rowBytes; c += 16) {
@@ -47,10 +53,13 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
         a1 = v128.bitselect(minv, a1, pad1);
       }
       m = i32x4.max_s(m, i32x4.max_s(a0, a1));
-      v128.store(sc + (c << 1), a0);
-      v128.store(sc + (c << 1), a1, 16);
+      v128.store(sh + (c << 1), a0);
+      v128.store(sh + (c << 1), a1, 16);
     }
-    const mx = i32x4.splat(hmax(m));
+    store<i32>(hx + (<usize>h << 2), hmax(m));
+  }
+  for (let h = 0; h < heads; h++) {
+    const sh = sc + <usize>h * scBytes, mx = i32x4.splat(load<i32>(hx + (<usize>h << 2)));
     // u_j and e_j, 8 slots per step (stride is a multiple of 8): the two
     // table gathers are independent and overlap, and the loop overhead is
     // paid half as often (V8: -11% on the whole kernel). mx - sc_j wraps
@@ -58,23 +67,27 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
     // exact, and the cap does what clamp32 would.
     let s = i32x4.splat(0);
     for (let c: usize = 0; c < scBytes; c += 32) {
-      const d0 = i32x4.sub(mx, v128.load(sc + c)), d1 = i32x4.sub(mx, v128.load(sc + c, 16));
+      const d0 = i32x4.sub(mx, v128.load(sh + c)), d1 = i32x4.sub(mx, v128.load(sh + c, 16));
       let e0 = exp4(d0, AM, scale, cap, round, shift, T), e1 = exp4(d1, AM, scale, cap, round, shift, T);
       if (c == scBytes - 32) { // padding gets zero weight
         e0 = v128.andnot(e0, pad0);
         e1 = v128.andnot(e1, pad1);
       }
       s = i32x4.add(s, i32x4.add(e0, e1));
-      v128.store(sc + c, e0);
-      v128.store(sc + c, e1, 16);
+      v128.store(sh + c, e0);
+      v128.store(sh + c, e1, 16);
     }
+    store<i32>(hx + (<usize>h << 2), hsum(s));
+  }
+  for (let h = 0; h < heads; h++) {
+    const i0 = h * hd, i1 = i0 + hd, sh = sc + <usize>h * scBytes;
     // eq. (12) weights. Unless one slot holds all the weight (sum = 2^15, so
     // w = 2^15 there), every w_j <= 2^15 - 1 fits i16 and eq. (13) becomes
     // one dot_i16x8_s per 8 slots (pair sums < 2^31, no wrap).
-    const sum = hsum(s), inv = i32x4.splat(<i32>softmaxInverse(sum)); // inv <= 2^16
+    const sum = load<i32>(hx + (<usize>h << 2)), inv = i32x4.splat(<i32>softmaxInverse(sum)); // inv <= 2^16
     if (sum != <i32>Q15) {
       for (let c: usize = 0; c < rowBytes; c += 16) {
-        const e = sc + (c << 1);
+        const e = sh + (c << 1);
         v128.store(w + c, i16x8.narrow_i32x4_s(softmaxWeight4(v128.load(e), inv), softmaxWeight4(v128.load(e, 16), inv)));
       }
       for (let i = i0; i < i1; i++) {
@@ -84,7 +97,7 @@ export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): v
         store<i16>(o + (<usize>i << 1), <i16>clamp16((hsum(acc) + (1 << 14)) >> 15));
       }
     } else {
-      for (let c: usize = 0; c < scBytes; c += 16) v128.store(w + c, softmaxWeight4(v128.load(sc + c), inv));
+      for (let c: usize = 0; c < scBytes; c += 16) v128.store(w + c, softmaxWeight4(v128.load(sh + c), inv));
       for (let i = i0; i < i1; i++) {
         const vrow = vt + <usize>i * rowBytes;
         let acc = i32x4.splat(0);
