@@ -113,6 +113,24 @@ test('residual (eqs. 14, 16): exact sum, SIMD == scalar == reference', () => {
   }
 });
 
+test('residual: every shift with small, power-of-two and largest multipliers (the SIMD form\'s normalised multiplier, its pre-scale limit S\' >= 17 and the S\' >= 63 zero case), extreme lanes', () => {
+  const rng = new Lcg(13);
+  const x = Int16Array.from([-32768, -32767, -1, 0, 1, 32767, -32768, 32767, ...vec16(rng, 9)]);
+  const a = Int16Array.from([-32768, 32767, -1, 0, 1, -32768, 32767, 0, ...vec16(rng, 9)]);
+  const n = x.length;
+  for (const M of [1, 2, 3, 255, 1 << 15, (1 << 15) + 1, 1 << 30, 1619313433, 2147483647, -1, -(1 << 30), -2147483648, 0]) {
+    for (let S = 1; S <= 62; S++) {
+      const [p, q] = both((k, mem) => {
+        const out = mem.alloc(n * 2);
+        k.residual(mem.i16(x), M, S, mem.i16(a), n, out);
+        return mem.readI16(out, n);
+      });
+      assert.equal(p, q, `M=${M} S=${S}`);
+      assert.equal(q, Array.from(x, (xi, i) => clamp16(rq(xi, M, S) + a[i])), `M=${M} S=${S} vs reference`);
+    }
+  }
+});
+
 function randomGemv(rng: Lcg, rows: number, cols: number): GemvSpec {
   const stride = align16(cols);
   const W = new Int8Array(rows * stride);
