@@ -97,7 +97,8 @@ export function indexPrep(M: i32, S: i32): void {
  * values), with splats of the indexPrep() globals.
  */
 @inline export function rqIndex4(a: v128, M: v128, scale: v128, cap: v128, round: v128, shift: i32): v128 {
-  const c = i32x4.mul(i32x4.min_u(a, cap), scale);
+  let c = i32x4.min_u(a, cap);
+  if (!shift) c = i32x4.mul(c, scale); // S' > 32 has scale 1
   let u = high64(i64x2.add(i64x2.extmul_low_i32x4_s(c, M), round), i64x2.add(i64x2.extmul_high_i32x4_s(c, M), round));
   if (shift) u = i32x4.shr_s(u, shift);
   return i32x4.min_s(u, i32x4.splat(TABLE_U_MAX));
