@@ -151,7 +151,7 @@ function randomGemv(rng: Lcg, rows: number, cols: number): GemvSpec {
 test('gemv (eq. 5): SIMD == scalar == reference; odd sizes, zero rows, saturation, garbage past cols', () => {
   const rng = new Lcg(13);
   let cases = 0;
-  for (const rows of [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 33, 72]) {
+  for (const rows of [0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 24, 33, 72]) {
     for (const cols of [1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 100, 128]) {
       for (let t = 0; t < 3; t++) {
         const g = randomGemv(rng, rows, cols);

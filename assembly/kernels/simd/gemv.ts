@@ -25,40 +25,57 @@ export function gemv(op: usize, x: usize, y: usize): void {
   const full = <usize>(cols & ~15), rem = cols & 15;
   const tail: usize = rem == 0 ? 0 : rem <= 8 ? 8 : 16;
   let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const p = w + <usize>r * stride;
+  for (; r + 8 <= rows; r += 8) {
+    const p = w + <usize>r * stride, p4 = p + (stride << 2);
     let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    let a4 = i32x4.splat(0), a5 = i32x4.splat(0), a6 = i32x4.splat(0), a7 = i32x4.splat(0);
     for (let c: usize = 0; c < full; c += 16) {
       const x0 = v128.load(x + (c << 1)), x1 = v128.load(x + (c << 1), 16);
-      const q = p + c;
+      const q = p + c, q4 = p4 + c;
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(q), x0));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride), x0));
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride2), x0));
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride3), x0));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load8x8_s(q4), x0));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride), x0));
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride2), x0));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride3), x0));
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(q, 8), x1));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride, 8), x1));
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride2, 8), x1));
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride3, 8), x1));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load8x8_s(q4, 8), x1));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride, 8), x1));
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride2, 8), x1));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride3, 8), x1));
     }
     if (tail) {
       const x0 = v128.load(x + (full << 1));
-      const q = p + full;
+      const q = p + full, q4 = p4 + full;
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(q), x0));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride), x0));
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride2), x0));
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride3), x0));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load8x8_s(q4), x0));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride), x0));
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride2), x0));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride3), x0));
       if (tail == 16) {
         const x1 = v128.load(x + (full << 1), 16);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(q, 8), x1));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride, 8), x1));
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride2, 8), x1));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(q + stride3, 8), x1));
+        a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load8x8_s(q4, 8), x1));
+        a5 = i32x4.add(a5, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride, 8), x1));
+        a6 = i32x4.add(a6, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride2, 8), x1));
+        a7 = i32x4.add(a7, i32x4.dot_i16x8_s(v128.load8x8_s(q4 + stride3, 8), x1));
       }
     }
     const o = <usize>r;
-    const acc = i32x4.add(sum4(a0, a1, a2, a3), v128.load(bias + (o << 2)));
-    const v = rqGemv4(acc, v128.load(mult + (o << 2)), S, round);
-    v128.store64_lane(y + (o << 1), i16x8.max_s(i16x8.narrow_i32x4_s(v, v), floor), 0);
+    const lo = rqGemv4(i32x4.add(sum4(a0, a1, a2, a3), v128.load(bias + (o << 2))), v128.load(mult + (o << 2)), S, round);
+    const hi = rqGemv4(i32x4.add(sum4(a4, a5, a6, a7), v128.load(bias + (o << 2), 16)), v128.load(mult + (o << 2), 16), S, round);
+    v128.store(y + (o << 1), i16x8.max_s(i16x8.narrow_i32x4_s(lo, hi), floor));
   }
   for (; r < rows; r++) {
     const p = w + <usize>r * stride;
