@@ -228,38 +228,26 @@ def load_lab(split: str, time_scale: float = 1.0, cache_dir="build/train-cache")
             for d in LAB[split]]
 
 
-@dataclass
-class Windows:
-    """index[w, j]: row in the concatenation of the captures' X of position j of window w (the
-    last position is the window's own packet); present[w, j] False where that position lies
-    before the capture's first packet (index then points at that first packet: mask it)."""
-
-    index: np.ndarray
-    present: np.ndarray
-    coarse: Optional[np.ndarray]
-    fine: Optional[np.ndarray]
-    capture: np.ndarray  # which capture each window comes from
+WINDOW_KEYS = ("stream", "source")  # the last A packets of the capture / of the packet's source address
 
 
-def windows(capture_list: Sequence[Capture], window: int = 30, stride: int = 1) -> Windows:
-    """Windows of the last `window` packets in file order, ending at packets 0, stride, 2*stride...
-    of each capture; never crossing captures. Labels are those of each window's last packet."""
-    index, present, ends_all, owner = [], [], [], []
-    start = 0
-    for k, c in enumerate(capture_list):
-        ends = np.arange(0, len(c), stride)
-        pos = ends[:, None] + np.arange(1 - window, 1)[None, :]
-        present.append(pos >= 0)
-        index.append(start + np.maximum(pos, 0))
-        ends_all.append(start + ends)
-        owner.append(np.full(len(ends), k))
-        start += len(c)
-    ends = np.concatenate(ends_all)
-    labelled = all(c.coarse is not None for c in capture_list)
-    return Windows(index=np.concatenate(index), present=np.concatenate(present),
-                   coarse=np.concatenate([c.coarse for c in capture_list])[ends] if labelled else None,
-                   fine=np.concatenate([c.fine for c in capture_list])[ends] if labelled else None,
-                   capture=np.concatenate(owner))
+def window_rows(capture: Capture, window: int, key: str = "stream") -> np.ndarray:
+    """rows[i, j]: the packet at position j of packet i's window (the last position is
+    packet i itself), -1 where the position lies before the stream's first packet."""
+    n = len(capture)
+    if key == "stream":
+        pos = np.arange(n)[:, None] + np.arange(1 - window, 1)[None, :]
+        return np.where(pos >= 0, pos, -1)
+    if key != "source":
+        raise ValueError("window key %r, expected one of %s" % (key, ", ".join(WINDOW_KEYS)))
+    rows = np.full((n, window), -1, dtype=np.int64)
+    groups: dict = {}
+    for i, k in enumerate(capture.packets["src_addr"]):  # None (no address) is one source
+        groups.setdefault(k, []).append(i)
+    for g in map(np.array, groups.values()):
+        pos = np.arange(len(g))[:, None] + np.arange(1 - window, 1)[None, :]
+        rows[g] = np.where(pos >= 0, g[np.maximum(pos, 0)], -1)
+    return rows
 
 
 # ---------------------------------------------------------------- timing augmentation

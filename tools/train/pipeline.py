@@ -156,9 +156,9 @@ VALIDATION_SCORE = ("mean of four parts, float: lab validation mAUC, real valida
                     "share of packets labelled an attack over the benign real validation files")
 
 
-def validation_score(model, lab_val, real_val, real_names) -> dict:
-    lab = evaluate_captures(model, lab_val)
-    real = real_metrics(real_names, [c.coarse for c in real_val], [predict(model, c) for c in real_val])
+def validation_score(model, lab_val, real_val, real_names, key: str = "stream") -> dict:
+    lab = evaluate_captures(model, lab_val, key)
+    real = real_metrics(real_names, [c.coarse for c in real_val], [predict(model, c, key) for c in real_val])
     benign = [f["attack_share"] for f in real["per_file"] if f["class"] == "Benign"]
     parts = {"lab_mAUC": lab["mAUC"], "real_pooled_mAUC": real["pooled"]["mAUC"],
              "real_majority_right": real["majority_right_share"],
@@ -184,7 +184,7 @@ def train_job(job: dict) -> dict:
                         log=lambda m: log(f"[{job['name']}] {m}"))
     out = {"name": job["name"], "mask": job["mask"], "balance": job["balance"], "lr": job["lr"], "seed": job["seed"],
            "fraction": job["fraction"], "seconds": time.time() - t, "curve": curve,
-           "state": model.state_dict(), "validation": validation_score(model, lab_val, real_val, real_names)}
+           "state": model.state_dict(), "validation": validation_score(model, lab_val, real_val, real_names, cfg.window_key)}
     log(f"[{job['name']}] done in {out['seconds']:.0f} s: validation score {out['validation']['score']:.4f}")
     return out
 

@@ -7,11 +7,15 @@ mission, the frame vector over the last A packets goes through the temporal
 Transformer and the classifier.
 
 Windows are the last A packets of a capture in file order, exactly as the
-engine sees them (zero frames before the first packet). A training batch is
-B segments of A+S-1 consecutive packets: their frames are computed once and
-give S consecutive windows each, which is also what the temporal smoothing
-term needs (squared change of the class probabilities between consecutive
-windows of the same label, following MissionGNN's smoothing loss).
+engine sees them (zero frames before the first packet); `window_key="source"`
+(an experiment the engine cannot run yet, docs/training.md) keys them by
+source address instead. A training batch is B segments of S consecutive
+packets: the frames of all their windows are computed once per distinct
+packet, which is also what the temporal smoothing term needs (squared change
+of the class probabilities between consecutive windows of the same label,
+following MissionGNN's smoothing loss). `crop` makes a share of the segments
+see a stream that started 0..A-1 packets before them, as every stream the
+engine meets does.
 
 Optimiser as in the paper: Adam, lr 5e-4, betas (0.9, 0.8), eps 1e-6.
 
@@ -32,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dataset import Capture
+from dataset import Capture, window_rows
 from metrics import evaluate
 from model import Dims, MissionKG, PacketClipEdge
 
@@ -51,6 +55,8 @@ class TrainConfig:
     seed: int = 0
     class_weights: Optional[tuple] = None   # cross-entropy weight per coarse class (None: all 1)
     qat_from: float = 0.75      # share of the steps after which training sees the int8 weights (1: never)
+    window_key: str = "stream"  # dataset.WINDOW_KEYS
+    crop: float = 0.0           # share of segments whose stream starts 0..A-1 packets before the segment
 
 
 def concept_embeddings(kgs: Sequence[MissionKG], text_encoder, text_side) -> List[torch.Tensor]:
@@ -82,36 +88,23 @@ def check_fast_path(model: PacketClipEdge) -> None:
     model.train()
 
 
-def segment(X: np.ndarray, starts: np.ndarray, length: int, window: int):
-    """Features [B, length, P] of packets starts-window+1 .. starts-window+length,
-    and present [B, length] (False before the capture's first packet)."""
-    idx = starts[:, None] + np.arange(length)[None, :] - (window - 1)
-    present = idx >= 0
-    idx = np.maximum(idx, 0)
-    return (torch.from_numpy(X[idx].astype(np.float32) / 255),
-            torch.from_numpy(present.astype(np.float32)), idx)
+def window_logits(model: PacketClipEdge, X: np.ndarray, rows: np.ndarray) -> torch.Tensor:
+    """Logits [..., C] of the windows rows [..., A] (window_rows), each distinct packet's
+    frame computed once; absent positions are zero frames."""
+    flat = rows.reshape(-1)
+    distinct, at = np.unique(np.maximum(flat, 0), return_inverse=True)
+    f = model.frame(torch.from_numpy(X[distinct].astype(np.float32) / 255), fast=True)
+    w = f[torch.from_numpy(at.reshape(-1))] * torch.from_numpy((flat >= 0).astype(np.float32)).unsqueeze(-1)
+    return model.temporal(w.reshape(-1, rows.shape[-1], w.shape[-1])).reshape(*rows.shape[:-1], -1)
 
 
-def window_logits(model: PacketClipEdge, x: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
-    """Logits [B, length-A+1, C] of every complete window inside each segment."""
-    b, length, p = x.shape
-    a = model.dims.window
-    f = model.frame(x.reshape(-1, p), fast=True).reshape(b, length, -1) * present.unsqueeze(-1)
-    w = f.unfold(1, a, 1).permute(0, 1, 3, 2)          # [B, windows, A, d]
-    n = w.shape[1]
-    return model.temporal(w.reshape(b * n, a, -1)).reshape(b, n, -1)
-
-
-def predict(model: PacketClipEdge, capture: Capture, chunk: int = 2048) -> np.ndarray:
+def predict(model: PacketClipEdge, capture: Capture, key: str = "stream", chunk: int = 1024) -> np.ndarray:
     """Class probabilities [n, C] of every packet's window, torch float."""
     model.eval()
-    a = model.dims.window
-    out = []
+    rows = window_rows(capture, model.dims.window, key)
     with torch.no_grad():
-        for s in range(0, len(capture), chunk):
-            n = min(chunk, len(capture) - s)
-            x, present, _ = segment(capture.X, np.array([s]), n + a - 1, a)
-            out.append(torch.softmax(window_logits(model, x, present)[0], -1).numpy())
+        out = [torch.softmax(window_logits(model, capture.X, rows[s:s + chunk]), -1).numpy()
+               for s in range(0, len(capture), chunk)]
     model.train()
     return np.concatenate(out)
 
@@ -128,6 +121,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     how often capture k is drawn (default: in proportion to its length)."""
     labelled = labelled or [np.ones(len(c), dtype=bool) for c in captures]
     starts_of = [np.flatnonzero(m[:len(m) - cfg.span + 1]) for m in labelled]
+    rows_of = [window_rows(c, model.dims.window, cfg.window_key) for c in captures]
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     a, span = model.dims.window, cfg.span
@@ -153,11 +147,14 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
         for k in np.unique(which):
             c = captures[k]
             starts = rng.choice(starts_of[k], size=int((which == k).sum()))
-            x, present, idx = segment(c.X, starts, a + span - 1, a)
-            ends = idx[:, a - 1:]
+            ends = starts[:, None] + np.arange(span)[None, :]
+            rows = rows_of[k][ends]
+            if cfg.crop > 0:  # drawn only with crop on, so runs without it draw the same batches as before
+                begin = np.where(rng.random(len(starts)) < cfg.crop, starts - rng.integers(0, a, len(starts)), -1)
+                rows = np.where(rows >= begin[:, None, None], rows, -1)
             y = torch.from_numpy(c.coarse[ends])
             use = torch.from_numpy(labelled[k][ends].astype(np.float32))
-            logits = window_logits(model, x, present)
+            logits = window_logits(model, c.X, rows)
             ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), weight=cw, reduction="none")
                   * use.reshape(-1)).sum()
             prob = torch.softmax(logits, -1)
@@ -169,7 +166,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
         opt.step()
         sched.step()
         if validation and (step % cfg.eval_every == 0 or step == cfg.steps - 1):
-            r = evaluate_captures(model, validation)
+            r = evaluate_captures(model, validation, cfg.window_key)
             curve.append({"step": step, "loss": float(loss), "mAUC": r["mAUC"], "top1": r["top1"]})
             log(f"  step {step}: loss {float(loss):.4f} validation mAUC {r['mAUC']:.4f} "
                 f"top-1 {r['top1']:.3f} ({time.time() - t0:.0f} s)")
@@ -179,7 +176,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     return curve
 
 
-def evaluate_captures(model: PacketClipEdge, captures: Sequence[Capture]) -> dict:
+def evaluate_captures(model: PacketClipEdge, captures: Sequence[Capture], key: str = "stream") -> dict:
     """metrics.evaluate over the packets of several captures, each streamed on its own."""
-    probs = np.concatenate([predict(model, c) for c in captures])
+    probs = np.concatenate([predict(model, c, key) for c in captures])
     return evaluate(np.concatenate([c.coarse for c in captures]), probs)
