@@ -109,9 +109,10 @@ async function main(): Promise<void> {
   }
   const out = opt('--out');
   if (out) {
-    const prev = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+    // Written whole: fields of an earlier file (a note on which items it counted) must not outlive it.
     const model = { name: 'models/packetclip-edge.pclip', hash: modelHash(readFileSync(path('models/packetclip-edge.pclip'))) };
-    writeFileSync(out, JSON.stringify({ ...prev, date: new Date().toISOString(), model, instructions: rows }, null, 2) + '\n');
+    const note = `bench/instructions.ts -n ${n}, arches ${arches.join(', ')}`;
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), model, note, instructions: rows }, null, 2) + '\n');
     console.log(`wrote ${out}`);
   }
 }
