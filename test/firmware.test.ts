@@ -78,6 +78,14 @@ requires(test, ...cc)('a bad model is refused with the engine code and message',
   assert.match(r.stderr.toString(), /bad model .*bad\.pclip: .*\(engine error 15 at byte/);
 });
 
+requires(test, ...cc)('an address-space limit (ulimit -v) stops the guard-page build with that reason, not "bad model"', () => {
+  make();
+  const r = spawnSync('sh', ['-c', 'ulimit -v 2000000 && exec "$0" "$@"', sense(), '-r', lab, '--model', model], { encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.is(r.stdout.length, 0);
+  assert.match(r.stderr, /cannot load model .*: cannot reserve the engine's memory: guard pages need 8 GiB of address space/);
+});
+
 requires(test, ...cc)('SIGHUP reloads the model (a bad one is refused, the old keeps running); SIGTERM flushes and summarises', async () => {
   make();
   const live = join(dir, 'live.pclip');

@@ -230,6 +230,15 @@ static void pce_read_meta(const pce_engine* e, pce_packet_meta* m) {
 
 int pce_has_simd(void) { return PCE_HAVE_SIMD; }
 
+/* Why a free slot still gave no memory. A guard-page reservation is address
+ * space, not RAM: only an address-space limit makes it fail. */
+#if WASM_RT_MEMCHECK_GUARD_PAGES
+#define PCE_NO_MEMORY "cannot reserve the engine's memory: guard pages need 8 GiB of address space " \
+                      "(is an address-space limit such as ulimit -v set? a GUARD_PAGES=0 build needs none)"
+#else
+#define PCE_NO_MEMORY "no static memory for another engine"
+#endif
+
 pce_engine* pce_engine_open(const void* blob, size_t len, pce_build build, pce_error* err) {
   const pce_vtable* vt = &pcescalar_vtable;
   pce_engine* volatile e = NULL;
@@ -309,8 +318,7 @@ pce_engine* pce_engine_open(const void* blob, size_t len, pce_build build, pce_e
   pce_read_names(e, (const uint8_t*)blob, len);
   return e;
 trapped:
-  pce_error_set(err, PCE_STATUS_TRAP, 0, e->instantiated ? "the engine trapped while loading the blob"
-                                                         : "no static memory for another engine");
+  pce_error_set(err, PCE_STATUS_TRAP, 0, e->instantiated ? "the engine trapped while loading the blob" : PCE_NO_MEMORY);
 fail:
   if (e->instantiated) vt->free_instance(&e->inst);
   e->in_use = 0;

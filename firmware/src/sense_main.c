@@ -121,8 +121,8 @@ static int load_model(const char* path, int reload) {
       say(LOG_ERR, "%s model %s: %s (engine error %d at byte %d)%s", reload ? "refused new" : "bad", path,
           err.message, err.code, err.offset, reload ? "; the old model keeps running" : "");
     else
-      say(LOG_ERR, "%s model %s: %s%s", reload ? "refused new" : "bad", path, err.message,
-          reload ? "; the old model keeps running" : "");
+      say(LOG_ERR, "%s model %s: %s%s", reload ? "refused new" : err.status == PCE_STATUS_TOO_LARGE ? "bad" : "cannot load",
+          path, err.message, reload ? "; the old model keeps running" : "");
     return -1;
   }
   int alerts = reload && opt.format == PCE_FORMAT_EVE;
