@@ -18,6 +18,7 @@ import os
 import shutil
 import struct
 import subprocess
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -228,23 +229,40 @@ def load_lab(split: str, time_scale: float = 1.0, cache_dir="build/train-cache")
             for d in LAB[split]]
 
 
-WINDOW_KEYS = ("stream", "source")  # the last A packets of the capture / of the packet's source address
+def window_keys(capture: Capture) -> List[Optional[str]]:
+    """The engine's window key of every packet (docs/engine-abi.md, "Temporal window"): its source
+    IP address when it has captured IP addresses (ip_version 4 or 6), else None, one key shared by
+    ARP, other non-IP frames and frames cut before their addresses."""
+    ip = capture.packets["ip_version"]
+    return [a if v in (4, 6) else None for v, a in zip(ip, capture.packets["src_addr"])]
 
 
-def window_rows(capture: Capture, window: int, key: str = "stream") -> np.ndarray:
-    """rows[i, j]: the packet at position j of packet i's window (the last position is
-    packet i itself), -1 where the position lies before the stream's first packet."""
+def window_rows(capture: Capture, window: int, sources: int = 0) -> np.ndarray:
+    """rows[i, j]: the packet at position j of packet i's window (the last position is packet i
+    itself), -1 where the position holds a zero frame. sources 0: one window over the whole
+    capture. sources S > 0: as the engine keeps windows, one per window key (window_keys) in a
+    table of S with least-recently-used eviction; a key that enters the table (first seen, or
+    back after eviction) starts from zero frames."""
     n = len(capture)
-    if key == "stream":
+    if sources == 0:
         pos = np.arange(n)[:, None] + np.arange(1 - window, 1)[None, :]
         return np.where(pos >= 0, pos, -1)
-    if key != "source":
-        raise ValueError("window key %r, expected one of %s" % (key, ", ".join(WINDOW_KEYS)))
+    if not 0 < sources <= 256:
+        raise ValueError("window sources %r, expected 0..256" % (sources,))
+    table: "OrderedDict[Optional[str], int]" = OrderedDict()  # key -> its current group, LRU first
+    group = np.empty(n, dtype=np.int64)
+    for i, k in enumerate(window_keys(capture)):
+        if k in table:
+            table.move_to_end(k)
+        else:
+            if len(table) == sources:
+                table.popitem(last=False)
+            table[k] = i  # the group is named by its first packet
+        group[i] = table[k]
     rows = np.full((n, window), -1, dtype=np.int64)
-    groups: dict = {}
-    for i, k in enumerate(capture.packets["src_addr"]):  # None (no address) is one source
-        groups.setdefault(k, []).append(i)
-    for g in map(np.array, groups.values()):
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    for g in np.split(order, starts[1:]):
         pos = np.arange(len(g))[:, None] + np.arange(1 - window, 1)[None, :]
         rows[g] = np.where(pos >= 0, g[np.maximum(pos, 0)], -1)
     return rows

@@ -1,7 +1,8 @@
 """Evaluation of an exported model, in float and through the engine.
 
-Float: the ONNX file on onnxruntime, one window per packet (the last A
-packets of the capture, `present` 0 before its first packet): the model as
+Float: the ONNX file on onnxruntime, one window per packet, formed as the
+engine forms it (dataset.window_rows: the last A packets of the capture or
+of the packet's source, `present` 0 for zero frames): the model as
 exported, not the torch object. Engine: the converted blob through
 `packetclip run` (the integer Wasm engine computing its own features from
 the capture), which is what a user runs. Both give per-packet probabilities
@@ -16,23 +17,22 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from dataset import CLI, COARSE, Capture
+from dataset import CLI, COARSE, Capture, window_rows
 from metrics import evaluate, file_weights
+from model import Dims
 
 
-def onnx_probs(onnx_path: Path, capture: Capture, window: int, batch: int = 512) -> np.ndarray:
+def onnx_probs(onnx_path: Path, capture: Capture, dims: Dims, batch: int = 512) -> np.ndarray:
     import onnxruntime as ort
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-    n = len(capture)
+    rows = window_rows(capture, dims.window, dims.window_sources)
     X = capture.X.astype(np.float32) / 255
     out = []
-    for s in range(0, n, batch):
-        ends = np.arange(s, min(n, s + batch))
-        pos = ends[:, None] + np.arange(1 - window, 1)[None, :]
-        present = (pos >= 0).astype(np.float32)
-        probs, _ = sess.run(None, {"packets": X[np.maximum(pos, 0)], "present": present})
+    for s in range(0, len(capture), batch):
+        r = rows[s:s + batch]
+        probs, _ = sess.run(None, {"packets": X[np.maximum(r, 0)], "present": (r >= 0).astype(np.float32)})
         out.append(probs)
     return np.concatenate(out)
 

@@ -5,7 +5,7 @@
 The contract: one graph, inputs `packets` [B,A,P] and `present` [B,A], outputs
 `probs` [B,C] and `frames` [B,A,M*H]; initializers named as the model's
 state_dict; everything the graph cannot say (KG topology with concept names,
-class names, window length, feature-spec version) in metadata_props under
+class names, window length and keying, feature-spec version) in metadata_props under
 `pce.*` keys. Optionally writes the per-packet and temporal halves as separate
 graphs (`*.packet.onnx`, `*.temporal.onnx`) for streaming ONNX Runtime runs.
 """
@@ -20,7 +20,7 @@ import torch
 
 from model import PacketClipEdge
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 OPSET = 17
 
 
@@ -38,6 +38,7 @@ def metadata(model: PacketClipEdge, feature_version: int) -> dict:
         "pce.feature_version": str(feature_version),
         "pce.classes": json.dumps(list(d.classes)),
         "pce.window": str(d.window),
+        "pce.window_sources": str(d.window_sources),
         "pce.dims": json.dumps({
             "packet_features": d.p, "hidden": list(d.hidden), "embedding": d.e,
             "gnn_width": d.h, "gnn_layers": d.layers, "heads": d.heads, "ff": d.ff,

@@ -224,6 +224,7 @@ class Dims:
     h: int = 8
     layers: int = 3
     window: int = 30
+    window_sources: int = 0   # 0: one window over the stream; S: one per source address, S at most (dataset.window_rows)
     heads: int = 8
     ff: int = 128
     classes: Tuple[str, ...] = ("Benign", "DoS", "Reconnaissance", "Brute Force")

@@ -76,13 +76,15 @@ SCARCITY = 0.3                     # share of the training data of the data-scar
 # lab's plan, and the gap to the previous packet of anybody (18) measures
 # the whole network's load, both properties of the lab rather than of an attack.
 MASKS = {"none": (), "ttl+global-gap": (5, 18, 60)}
-# Options compared on validation with seed 0, two runs side by side: the previous recipe
-# (lr 5e-4, as in the paper) against a 4x learning rate, alone and with the
-# generalisation fixes (feature mask, class-balanced loss).
-OPTIONS = [{"mask": "none", "balance": False, "lr": 5e-4},
-           {"mask": "none", "balance": False, "lr": 2e-3},
-           {"mask": "none", "balance": True, "lr": 2e-3},
-           {"mask": "ttl+global-gap", "balance": True, "lr": 2e-3}]
+# Options compared on validation with seed 0, two runs side by side: how the temporal window
+# is formed. One window over the stream (as every earlier model) or one per source address in a
+# table of WINDOW_SOURCES (bounded state in the engine), each with and without crop (half the
+# training segments see a stream that began 0..A-1 packets before them). The recipe (no mask,
+# class-balanced loss, lr 2e-3) is the previous run's validation choice among lr {5e-4, 2e-3},
+# class-balanced loss and the TTL/global-gap mask (docs/training.md).
+WINDOW_SOURCES = 64  # fixed by the engine's memory per window (docs/engine-abi.md), not tuned
+RECIPE = {"mask": "none", "balance": True, "lr": 2e-3}
+OPTIONS = [dict(RECIPE, window_sources=s, crop=c) for s in (0, WINDOW_SOURCES) for c in (0.0, 0.5)]
 CALIBRATION_PACKETS = 2048
 OUT = REPO / "models"
 MODEL = OUT / "packetclip-edge.onnx"
@@ -156,9 +158,9 @@ VALIDATION_SCORE = ("mean of four parts, float: lab validation mAUC, real valida
                     "share of packets labelled an attack over the benign real validation files")
 
 
-def validation_score(model, lab_val, real_val, real_names, key: str = "stream") -> dict:
-    lab = evaluate_captures(model, lab_val, key)
-    real = real_metrics(real_names, [c.coarse for c in real_val], [predict(model, c, key) for c in real_val])
+def validation_score(model, lab_val, real_val, real_names) -> dict:
+    lab = evaluate_captures(model, lab_val)
+    real = real_metrics(real_names, [c.coarse for c in real_val], [predict(model, c) for c in real_val])
     benign = [f["attack_share"] for f in real["per_file"] if f["class"] == "Benign"]
     parts = {"lab_mAUC": lab["mAUC"], "real_pooled_mAUC": real["pooled"]["mAUC"],
              "real_majority_right": real["majority_right_share"],
@@ -167,24 +169,26 @@ def validation_score(model, lab_val, real_val, real_names, key: str = "stream") 
             "score": float(np.mean(list(parts.values())))}
 
 
+RUN_KEYS = ("name", "mask", "balance", "lr", "window_sources", "crop", "seed", "fraction")
+
+
 def train_job(job: dict) -> dict:
     """One GNN training run in a worker process (one thread each: two run side by side)."""
     torch.set_num_threads(1)
-    model = build_model(Dims(), job["kgs"], job["concepts"], job["encoder"])
+    model = build_model(Dims(window_sources=job["window_sources"]), job["kgs"], job["concepts"], job["encoder"])
     mask_features(model, MASKS[job["mask"]])
     captures, weights = training_set()
     labelled = None
     if job["fraction"] < 1:
         labelled = [np.isin(np.arange(len(c)), bl.class_prefix(c, job["fraction"])) for c in captures]
     lab_val, real_val, real_names = validation_sets()
-    cfg = replace(job["cfg"], seed=job["seed"], lr=job["lr"],
+    cfg = replace(job["cfg"], seed=job["seed"], lr=job["lr"], crop=job["crop"],
                   class_weights=tuple(class_weights(captures)) if job["balance"] else None)
     t = time.time()
     curve = train_model(model, captures, cfg, validation=lab_val, labelled=labelled, weights=weights,
                         log=lambda m: log(f"[{job['name']}] {m}"))
-    out = {"name": job["name"], "mask": job["mask"], "balance": job["balance"], "lr": job["lr"], "seed": job["seed"],
-           "fraction": job["fraction"], "seconds": time.time() - t, "curve": curve,
-           "state": model.state_dict(), "validation": validation_score(model, lab_val, real_val, real_names, cfg.window_key)}
+    out = {**{k: job[k] for k in RUN_KEYS}, "seconds": time.time() - t, "curve": curve,
+           "state": model.state_dict(), "validation": validation_score(model, lab_val, real_val, real_names)}
     log(f"[{job['name']}] done in {out['seconds']:.0f} s: validation score {out['validation']['score']:.4f}")
     return out
 
@@ -211,22 +215,23 @@ def convert(onnx_path: Path, blob: Path) -> None:
 
 def export_job(job: dict) -> dict:
     torch.set_num_threads(1)
-    model = build_model(Dims(), job["kgs"], job["concepts"], None)
+    model = build_model(Dims(window_sources=job["window_sources"]), job["kgs"], job["concepts"], None)
     model.load_state_dict(job["state"])
     export_onnx(model, job["onnx"])
     blob = job["onnx"].with_suffix(".pclip")
     convert(job["onnx"], blob)
-    return {"name": job["name"], "onnx": job["onnx"], "blob": blob, "blob_bytes": blob.stat().st_size}
+    return {"name": job["name"], "onnx": job["onnx"], "blob": blob, "blob_bytes": blob.stat().st_size,
+            "window_sources": job["window_sources"]}
 
 
 def score_model(onnx_path: Path, blob: Path, lab_test: Sequence[Capture], real_test: Sequence[Capture],
-                real_names: Sequence[str], window: int) -> dict:
+                real_names: Sequence[str], dims: Dims) -> dict:
     """Float ONNX and engine on the test sets (called only after TestGate.open)."""
     TestGate.require("scoring")
     out = {}
-    lab_f = [onnx_probs(onnx_path, c, window) for c in lab_test]
+    lab_f = [onnx_probs(onnx_path, c, dims) for c in lab_test]
     lab_e = [engine_probs(blob, Path(c.name)) for c in lab_test]
-    real_f = [onnx_probs(onnx_path, c, window)[:REAL_CAP] for c in real_test]
+    real_f = [onnx_probs(onnx_path, c, dims)[:REAL_CAP] for c in real_test]
     real_e = [engine_probs(blob, Path(c.name))[:REAL_CAP] for c in real_test]
     y_real = [c.coarse[:REAL_CAP] for c in real_test]
     for kind, lab, real in (("float", lab_f, real_f), ("engine", lab_e, real_e)):
@@ -302,18 +307,18 @@ def main() -> None:
     cfg = TrainConfig(steps=args.steps)
     base = {"kgs": kgs, "concepts": concepts, "encoder": pretrained[GNN_HEADS]["packet"].enc.state_dict(), "cfg": cfg,
             "fraction": 1.0, "seed": SEEDS[0]}
-    jobs = [dict(base, name=f"option-{o['mask']}-{'balanced' if o['balance'] else 'plain'}-lr{o['lr']:g}", **o)
+    jobs = [dict(base, name=f"option-{'source' if o['window_sources'] else 'stream'}{'+crop' if o['crop'] else ''}", **o)
             for o in OPTIONS]
     log(f"GNN training: {len(jobs)} options with seed {SEEDS[0]}, {cfg.steps} steps, two at a time")
     with mp.get_context("fork").Pool(2) as pool:
         option_runs = pool.map(train_job, jobs, chunksize=1)
     best = max(option_runs, key=lambda r: r["validation"]["score"])
-    choices.append({"what": "learning rate, feature mask and class-balanced loss",
+    choices.append({"what": "temporal window: one over the stream or one per source address, with or without crop",
                     "options": [r["name"] for r in option_runs],
                     "chosen": best["name"], "by": "validation score (%s), training seed %d" % (VALIDATION_SCORE, SEEDS[0]),
                     "data": "lab validation captures and real validation files",
                     "scores": {r["name"]: r["validation"]["score"] for r in option_runs}})
-    chosen = {k: best[k] for k in ("mask", "balance", "lr")}
+    chosen = {k: best[k] for k in ("mask", "balance", "lr", "window_sources", "crop")}
     jobs = [dict(base, name=f"seed-{s}", seed=s, **chosen) for s in SEEDS[1:]]
     jobs.append(dict(base, name=f"fraction-{SCARCITY:.2f}", fraction=SCARCITY, **chosen))
     log(f"GNN training: seeds {SEEDS[1:]} and the {SCARCITY:.0%} data run of the chosen option")
@@ -338,7 +343,8 @@ def main() -> None:
 
     log("export and conversion: every seed's run and the scarcity run")
     write_calibration(train[:4], CALIBRATION, np.random.default_rng(0))
-    exports = [dict(name=r["name"], state=r["state"], onnx=MODEL if r is shipped else CACHE / f"{r['name']}.onnx")
+    exports = [dict(name=r["name"], state=r["state"], window_sources=r["window_sources"],
+                    onnx=MODEL if r is shipped else CACHE / f"{r['name']}.onnx")
                for r in seed_runs + [scarcity]]
     with mp.get_context("fork").Pool(2) as pool:
         exported = {e["name"]: e for e in pool.map(export_job, [dict(e, kgs=kgs, concepts=concepts) for e in exports],
@@ -354,7 +360,8 @@ def main() -> None:
     real_names = [f.file for f in real_files]
     scored = {}
     for name, e in exported.items():
-        scored[name] = score_model(e["onnx"], e["blob"], lab_test, real_all, real_names, dims.window)
+        scored[name] = score_model(e["onnx"], e["blob"], lab_test, real_all, real_names,
+                                   replace(dims, window_sources=e["window_sources"]))
         log(f"{name}: lab test engine mAUC {scored[name]['engine']['lab_test_pooled']['mAUC']:.4f}, real test "
             f"pooled {scored[name]['engine']['real_test']['pooled']['mAUC']:.4f}")
     baseline_test = {}
@@ -390,7 +397,7 @@ def main() -> None:
         "kgs": [{"name": k.name, "concepts": len(k.concepts), "edges": len(k.edges)} for k in kgs],
         "pretraining": {h: {"validation": v["validation"], "curve": v["curve"]} for h, v in pretrained.items()},
         "zero_shot_test": {"heads": heads, **zero},
-        "runs": {r["name"]: {k: r[k] for k in ("mask", "balance", "lr", "seed", "fraction", "seconds", "curve", "validation")}
+        "runs": {r["name"]: {k: r[k] for k in RUN_KEYS[1:] + ("seconds", "curve", "validation")}
                  for r in option_runs + seed_runs[1:] + [scarcity]},
         "shipped": {"run": shipped["name"], "blob_bytes": exported[shipped["name"]]["blob_bytes"],
                     "model_sha256": sha256_file(MODEL), **scored[shipped["name"]]},

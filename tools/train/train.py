@@ -6,10 +6,11 @@ pretrained text side (constants of the model), one hierarchical GNN per
 mission, the frame vector over the last A packets goes through the temporal
 Transformer and the classifier.
 
-Windows are the last A packets of a capture in file order, exactly as the
-engine sees them (zero frames before the first packet); `window_key="source"`
-(an experiment the engine cannot run yet, docs/training.md) keys them by
-source address instead. A training batch is B segments of S consecutive
+Windows are formed exactly as the engine forms them (dataset.window_rows):
+the last A packets of the capture in file order, or, with
+`Dims.window_sources` S > 0, the last A packets of the packet's source
+address within a table of S windows (zero frames before a window's first
+packet). A training batch is B segments of S consecutive
 packets: the frames of all their windows are computed once per distinct
 packet, which is also what the temporal smoothing term needs (squared change
 of the class probabilities between consecutive windows of the same label,
@@ -55,7 +56,6 @@ class TrainConfig:
     seed: int = 0
     class_weights: Optional[tuple] = None   # cross-entropy weight per coarse class (None: all 1)
     qat_from: float = 0.75      # share of the steps after which training sees the int8 weights (1: never)
-    window_key: str = "stream"  # dataset.WINDOW_KEYS
     crop: float = 0.0           # share of segments whose stream starts 0..A-1 packets before the segment
 
 
@@ -98,10 +98,10 @@ def window_logits(model: PacketClipEdge, X: np.ndarray, rows: np.ndarray) -> tor
     return model.temporal(w.reshape(-1, rows.shape[-1], w.shape[-1])).reshape(*rows.shape[:-1], -1)
 
 
-def predict(model: PacketClipEdge, capture: Capture, key: str = "stream", chunk: int = 1024) -> np.ndarray:
+def predict(model: PacketClipEdge, capture: Capture, chunk: int = 1024) -> np.ndarray:
     """Class probabilities [n, C] of every packet's window, torch float."""
     model.eval()
-    rows = window_rows(capture, model.dims.window, key)
+    rows = window_rows(capture, model.dims.window, model.dims.window_sources)
     with torch.no_grad():
         out = [torch.softmax(window_logits(model, capture.X, rows[s:s + chunk]), -1).numpy()
                for s in range(0, len(capture), chunk)]
@@ -121,7 +121,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     how often capture k is drawn (default: in proportion to its length)."""
     labelled = labelled or [np.ones(len(c), dtype=bool) for c in captures]
     starts_of = [np.flatnonzero(m[:len(m) - cfg.span + 1]) for m in labelled]
-    rows_of = [window_rows(c, model.dims.window, cfg.window_key) for c in captures]
+    rows_of = [window_rows(c, model.dims.window, model.dims.window_sources) for c in captures]
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     a, span = model.dims.window, cfg.span
@@ -166,7 +166,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
         opt.step()
         sched.step()
         if validation and (step % cfg.eval_every == 0 or step == cfg.steps - 1):
-            r = evaluate_captures(model, validation, cfg.window_key)
+            r = evaluate_captures(model, validation)
             curve.append({"step": step, "loss": float(loss), "mAUC": r["mAUC"], "top1": r["top1"]})
             log(f"  step {step}: loss {float(loss):.4f} validation mAUC {r['mAUC']:.4f} "
                 f"top-1 {r['top1']:.3f} ({time.time() - t0:.0f} s)")
@@ -176,7 +176,7 @@ def train_model(model: PacketClipEdge, captures: Sequence[Capture], cfg: TrainCo
     return curve
 
 
-def evaluate_captures(model: PacketClipEdge, captures: Sequence[Capture], key: str = "stream") -> dict:
+def evaluate_captures(model: PacketClipEdge, captures: Sequence[Capture]) -> dict:
     """metrics.evaluate over the packets of several captures, each streamed on its own."""
-    probs = np.concatenate([predict(model, c, key) for c in captures])
+    probs = np.concatenate([predict(model, c) for c in captures])
     return evaluate(np.concatenate([c.coarse for c in captures]), probs)
