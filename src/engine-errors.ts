@@ -73,12 +73,13 @@ export const ENGINE_ERRORS = {
   PCE_ERR_FEATURE_VERSION: 64,
   PCE_ERR_FEATURE_WIDTH: 65,
   PCE_ERR_PACKET_LENGTH: 66,
+  PCE_ERR_WINDOW_SOURCES: 67,
 } as const;
 
 export type EngineErrorName = keyof typeof ENGINE_ERRORS;
 
 /** One past the largest code (PCE_ERR_COUNT). */
-export const ENGINE_ERROR_COUNT = 67;
+export const ENGINE_ERROR_COUNT = 68;
 
 /** The engine's message for each code (what pce_error_message returns), indexed by code. */
 export const ENGINE_ERROR_MESSAGES: readonly string[] = [
@@ -88,8 +89,8 @@ export const ENGINE_ERROR_MESSAGES: readonly string[] = [
   "linear memory cannot grow to the size this model needs", // 3
   "file shorter than the 64-byte header", // 4
   "bad magic, expected \"PCLP\"", // 5
-  "unsupported format version (engine reads version 1)", // 6
-  "non-zero flags (none defined in version 1)", // 7
+  "unsupported format version (engine reads 1 and 2)", // 6
+  "non-zero flags (none defined)", // 7
   "total_length differs from the blob length (truncated or padded)", // 8
   "total_length exceeds 64 MiB", // 9
   "total_length is not a multiple of 16", // 10
@@ -116,7 +117,7 @@ export const ENGINE_ERROR_MESSAGES: readonly string[] = [
   "directory has more than 4096 records", // 31
   "directory reserved byte is not zero", // 32
   "directory records run past the section", // 33
-  "tensor id is not part of a version-1 model with these dims", // 34
+  "tensor id is not part of a model with these dims", // 34
   "tensor is in the wrong section", // 35
   "duplicate tensor id", // 36
   "tensor record reserved field is not zero", // 37
@@ -149,4 +150,5 @@ export const ENGINE_ERROR_MESSAGES: readonly string[] = [
   "packet input refused: blob feature_version (DIMS word 11) is not 1", // 64
   "packet input refused: blob P is not 128 (feature version 1)", // 65
   "packet longer than pce_packet_capacity()", // 66
+  "window_sources (header byte 24) outside 0..256", // 67
 ];

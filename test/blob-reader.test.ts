@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HEADER_BYTES, Op, Role, Section, tensorId } from '../src/blob/constants.js';
+import { HEADER_BYTES, HEADER_WINDOW_SOURCES, Op, Role, Section, VERSION, tensorId } from '../src/blob/constants.js';
 import { crc32 } from '../src/blob/crc32.js';
 import { BlobError } from '../src/blob/model.js';
 import { readBlob, readSectionTable } from '../src/blob/reader.js';
@@ -60,13 +60,42 @@ test('the legal blob loads and round-trips through the writer', () => {
 test('every header field wrong', () => {
   rejects(new Uint8Array(0), /shorter than the 64-byte header/);
   rejects(edit((dv) => dv.setUint8(0, 0x51), false), /bad magic at byte 0: 51 43 4c 50/);
-  rejects(edit((dv) => dv.setUint16(4, 2, true), false), /format version 2 at byte 4 is not supported/);
+  rejects(edit((dv) => dv.setUint16(4, 3, true), false), /format version 3 at byte 4 is not supported \(this reader implements versions 1\.\.2\)/);
+  rejects(edit((dv) => dv.setUint16(4, 0, true), false), /format version 0 at byte 4 is not supported/);
   rejects(edit((dv) => dv.setUint16(6, 1, true), false), /flags 0x1 at byte 6/);
   rejects(edit((dv) => dv.setUint32(8, good.length - 16, true), false), /total_length at byte 8 says/);
   rejects(edit((dv) => dv.setUint32(12, 0xdeadbeef, true), false), /CRC-32 mismatch/);
   rejects(edit((dv) => dv.setUint32(16, 4, true), false), /section_count at byte 16 is 4/);
   rejects(edit((dv) => dv.setUint32(20, 8, true), false), /alignment at byte 20 is 8/);
-  rejects(edit((dv) => dv.setUint8(40, 1), false), /reserved header byte 40/);
+  rejects(edit((dv) => dv.setUint8(40, 1), false), /reserved header byte 40 \(format version 2\) is not zero/);
+  rejects(edit((dv) => dv.setUint8(28, 1), false), /reserved header byte 28 \(format version 2\) is not zero/);
+});
+
+test('window_sources (header byte 24, format version 2): written, read back, range-checked', () => {
+  assert.is(VERSION, 2);
+  assert.is(new DataView(good.buffer, good.byteOffset).getUint16(4, true), 2, 'the writer writes version 2');
+  assert.is(readBlob(good).windowSources, 0, 'the fixture has one window for the stream');
+  for (const S of [1, 64, 256]) {
+    const b = writeBlob({ ...readBlob(good), windowSources: S });
+    assert.is(new DataView(b.buffer, b.byteOffset).getUint32(HEADER_WINDOW_SOURCES, true), S);
+    assert.is(readBlob(b).windowSources, S);
+    assert.equal(Buffer.from(writeBlob(readBlob(b))).equals(Buffer.from(b)), true, `round trip with window_sources ${S}`);
+  }
+  for (const S of [257, 0x10000, 2 ** 31, 0xffffffff]) {
+    rejects(edit((dv) => dv.setUint32(24, S, true), false), new RegExp(`window_sources at byte 24 is ${S}, outside 0\\.\\.256`));
+  }
+  for (const S of [257, -1, 1.5, NaN]) {
+    assert.throws(() => writeBlob({ ...readBlob(good), windowSources: S }), (e: unknown) => e instanceof BlobError && /window_sources .* is not an integer in 0\.\.256/.test((e as Error).message));
+  }
+});
+
+test('format version 1 is still read: bytes 24..63 reserved zero, window_sources 0', () => {
+  const v1 = edit((dv) => dv.setUint16(4, 1, true), false); // the header is outside the CRC
+  const m = readBlob(v1);
+  assert.is(m.windowSources, 0);
+  assert.equal(m.dims, readBlob(good).dims);
+  rejects(edit((dv) => { dv.setUint16(4, 1, true); dv.setUint32(24, 64, true); }, false), /reserved header byte 24 \(format version 1\) is not zero/);
+  rejects(edit((dv) => { dv.setUint16(4, 1, true); dv.setUint8(27, 1); }, false), /reserved header byte 27 \(format version 1\) is not zero/);
 });
 
 test('truncation at every section boundary and in between', () => {
@@ -117,7 +146,7 @@ test('broken tensor directories', () => {
   rejects(edit((dv) => dv.setUint32(w0 + 12, 5, true)), /5 elements, expected 16384/);
   rejects(edit((dv) => dv.setUint32(w0 + 12, 0xffffffff, true)), /elements exceed the limit/);
   rejects(edit((dv) => dv.setUint16(w0 + 4, 3, true)), /dtype 3, expected 1/);
-  rejects(edit((dv) => dv.setUint32(w0, 0x63000000, true)), /id 0x63000000 is not part of a version-1 model/);
+  rejects(edit((dv) => dv.setUint32(w0, 0x63000000, true)), /id 0x63000000 is not part of a model with these dims/);
   rejects(edit((dv) => dv.setUint32(recordOf(Section.TENSORS, tensorId(Role.BIAS, Op.PROJ, 0, 0)), tensorId(Role.W, Op.PROJ, 0, 0), true)), /duplicate id/);
   rejects(edit((dv) => dv.setUint32(w0 + 8, dv.getUint32(w0 + 16 + 8, true), true)), /overlaps another tensor|elements|dtype/);
   rejects(edit((dv) => dv.setUint32(recordOf(Section.TABLES, tensorId(Role.EXP_TABLE, Op.MISC)), tensorId(Role.W, Op.PROJ, 0, 0), true)), /belongs in section TENSORS/);

@@ -18,7 +18,10 @@ import { DEFAULT_DIMS, randomBlob } from './helpers/random-blob.js';
 import { ReferenceModel } from './helpers/reference.js';
 import { Lcg } from './helpers/rng.js';
 
-const { PCE_ERR_NOT_INITIALISED, PCE_ERR_BLOB_RANGE, PCE_ERR_CRC, PCE_ERR_TOO_SHORT, PCE_ERR_SECTION_UNALIGNED } = ENGINE_ERRORS;
+const {
+  PCE_ERR_NOT_INITIALISED, PCE_ERR_BLOB_RANGE, PCE_ERR_CRC, PCE_ERR_TOO_SHORT, PCE_ERR_SECTION_UNALIGNED, PCE_ERR_BAD_VERSION,
+  PCE_ERR_HEADER_RESERVED, PCE_ERR_WINDOW_SOURCES,
+} = ENGINE_ERRORS;
 
 /** Everything an engine exposes after a decision. */
 function outputs(x: EngineExports, d: BlobModel['dims']) {
@@ -169,7 +172,7 @@ test('raw ABI: uninitialised engine, failed init, bad pointers, messages', async
   assert.is(x.pce_input_ptr(), 0);
   assert.is(x.pce_dim(0), -1);
   assert.is(x.pce_version(), 1);
-  assert.is(x.pce_blob_version(), 1);
+  assert.is(x.pce_blob_version(), 2);
   assert.is(x.pce_blob_alloc(64 * 1024 * 1024 + 1), 0);
   assert.is(x.pce_init(0, 100), PCE_ERR_BLOB_RANGE);
   assert.is(x.pce_init(x.pce_blob_alloc(16), 0xffffffff), PCE_ERR_BLOB_RANGE);
@@ -186,6 +189,30 @@ test('raw ABI: uninitialised engine, failed init, bad pointers, messages', async
   for (let code = 0; code < ENGINE_ERROR_COUNT; code++) assert.ok(engineMessage(x, code).length > 1, `message ${code}`);
   assert.is(engineMessage(x, 9999), 'unknown error code');
   assert.is(engineMessage(x, PCE_ERR_CRC), 'CRC-32 mismatch (corrupted file)');
+});
+
+test('header of format versions 1 and 2: window_sources range, reserved bytes, versions, in both builds', () => {
+  const { blob } = randomBlob(new Lcg(48), { windowSources: 7 });
+  const header = (change: (dv: DataView) => void) => {
+    const b = blob.slice();
+    change(new DataView(b.buffer)); // bytes 0..63 lie outside the CRC
+    return b;
+  };
+  for (const x of [simd, scalar]) {
+    const init = (b: Uint8Array) => [initBlob(x, b), x.pce_error_offset()];
+    assert.equal(init(blob), [0, -1]);
+    assert.equal(init(header((dv) => dv.setUint32(24, 256, true))), [0, -1]);
+    for (const S of [257, 0x10000, 2 ** 31, 0xffffffff]) {
+      assert.equal(init(header((dv) => dv.setUint32(24, S, true))), [PCE_ERR_WINDOW_SOURCES, 24], `window_sources ${S}`);
+    }
+    assert.equal(init(header((dv) => dv.setUint8(28, 1))), [PCE_ERR_HEADER_RESERVED, 28]);
+    assert.equal(init(header((dv) => dv.setUint16(4, 3, true))), [PCE_ERR_BAD_VERSION, 4]);
+    assert.equal(init(header((dv) => dv.setUint16(4, 0, true))), [PCE_ERR_BAD_VERSION, 4]);
+    // Version 1: window_sources did not exist, bytes 24..63 are reserved zero.
+    assert.equal(init(header((dv) => { dv.setUint16(4, 1, true); dv.setUint32(24, 0, true); })), [0, -1]);
+    assert.equal(init(header((dv) => dv.setUint16(4, 1, true))), [PCE_ERR_HEADER_RESERVED, 24]);
+    assert.match(engineMessage(x, PCE_ERR_WINDOW_SOURCES), /window_sources \(header byte 24\) outside 0\.\.256/);
+  }
 });
 
 test('host: loadEngine surface, info, quantization, result shapes', async () => {

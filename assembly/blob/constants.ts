@@ -3,12 +3,14 @@
 
 /** Magic "PCLP" read as one little-endian u32 at byte 0. */
 export const MAGIC_U32: u32 = 0x504c4350;
-export const VERSION: u32 = 1;
+export const VERSION: u32 = 2;
+export const OLDEST_VERSION: u32 = 1;
 export const HEADER_BYTES: u32 = 64;
 export const SECTION_ENTRY_BYTES: u32 = 16;
 export const DIR_HEADER_BYTES: u32 = 16;
 export const DIR_RECORD_BYTES: u32 = 16;
 export const ALIGN: u32 = 16;
+export const HEADER_WINDOW_SOURCES: u32 = 24;
 export const SECTION_COUNT: u32 = 5;
 
 // Section kinds.
@@ -100,6 +102,7 @@ export const LIMIT_NODES_MAX: u32 = 1024;
 export const LIMIT_DIR_RECORDS: u32 = 4096;
 export const LIMIT_TENSOR_ELEMENTS: u32 = 16777216;
 export const LIMIT_NAME_BYTES: u32 = 255;
+export const LIMIT_WINDOW_SOURCES: u32 = 256;
 
 // Tables (docs/fixed-point.md eqs. 3, 9, 11).
 export const TABLE_STEPS: u32 = 512;

@@ -79,8 +79,10 @@ export const PCE_ERR_NAMES_TRAILING = 63;
 export const PCE_ERR_FEATURE_VERSION = 64;
 export const PCE_ERR_FEATURE_WIDTH = 65;
 export const PCE_ERR_PACKET_LENGTH = 66;
+// Header, format version 2.
+export const PCE_ERR_WINDOW_SOURCES = 67;
 /** One past the largest code. */
-export const PCE_ERR_COUNT = 67;
+export const PCE_ERR_COUNT = 68;
 
 /** Where the last error was found: byte offset in the blob (-1 if none) and tensor id (0 if none). */
 export let errorOffset: i32 = -1;
@@ -107,8 +109,8 @@ export function errorText(code: i32): string {
     case PCE_ERR_OUT_OF_MEMORY: return 'linear memory cannot grow to the size this model needs';
     case PCE_ERR_TOO_SHORT: return 'file shorter than the 64-byte header';
     case PCE_ERR_BAD_MAGIC: return 'bad magic, expected "PCLP"';
-    case PCE_ERR_BAD_VERSION: return 'unsupported format version (engine reads version 1)';
-    case PCE_ERR_BAD_FLAGS: return 'non-zero flags (none defined in version 1)';
+    case PCE_ERR_BAD_VERSION: return 'unsupported format version (engine reads 1 and 2)';
+    case PCE_ERR_BAD_FLAGS: return 'non-zero flags (none defined)';
     case PCE_ERR_TOTAL_LENGTH: return 'total_length differs from the blob length (truncated or padded)';
     case PCE_ERR_TOO_LARGE: return 'total_length exceeds 64 MiB';
     case PCE_ERR_TOTAL_UNALIGNED: return 'total_length is not a multiple of 16';
@@ -135,7 +137,7 @@ export function errorText(code: i32): string {
     case PCE_ERR_DIR_TOO_MANY: return 'directory has more than 4096 records';
     case PCE_ERR_DIR_RESERVED: return 'directory reserved byte is not zero';
     case PCE_ERR_DIR_PAST_END: return 'directory records run past the section';
-    case PCE_ERR_TENSOR_UNKNOWN: return 'tensor id is not part of a version-1 model with these dims';
+    case PCE_ERR_TENSOR_UNKNOWN: return 'tensor id is not part of a model with these dims';
     case PCE_ERR_TENSOR_SECTION: return 'tensor is in the wrong section';
     case PCE_ERR_TENSOR_DUPLICATE: return 'duplicate tensor id';
     case PCE_ERR_TENSOR_RESERVED: return 'tensor record reserved field is not zero';
@@ -168,6 +170,7 @@ export function errorText(code: i32): string {
     case PCE_ERR_FEATURE_VERSION: return 'packet input refused: blob feature_version (DIMS word 11) is not 1';
     case PCE_ERR_FEATURE_WIDTH: return 'packet input refused: blob P is not 128 (feature version 1)';
     case PCE_ERR_PACKET_LENGTH: return 'packet longer than pce_packet_capacity()';
+    case PCE_ERR_WINDOW_SOURCES: return 'window_sources (header byte 24) outside 0..256';
     default: return 'unknown error code';
   }
 }

@@ -11,13 +11,13 @@
  * (WHATWG "fatal" decoding = Unicode Table 3-7 well-formedness).
  */
 import {
-  ALIGN, DIM_A, DIM_C, DIM_D, DIM_FF, DIM_FRAME_SCALE, DIM_H, DIM_HEAD_DIM, DIM_HEADS, DIM_INPUT_SCALE, DIM_K,
-  DIM_L, DIM_M, DIM_OUT_DIMS, DIM_P, DIR_HEADER_BYTES, DIR_RECORD_BYTES, DTYPE_I16, DTYPE_I32, DTYPE_I8,
-  HEADER_BYTES, LIMIT_A, LIMIT_C_MAX, LIMIT_C_MIN, LIMIT_D, LIMIT_DIR_RECORDS, LIMIT_FF, LIMIT_H_MAX, LIMIT_H_MIN,
-  LIMIT_K, LIMIT_L, LIMIT_M, LIMIT_NAME_BYTES, LIMIT_NODES_MAX, LIMIT_NODES_MIN, LIMIT_OUT_DIM, LIMIT_P,
-  LIMIT_TENSOR_ELEMENTS, LIMIT_TOTAL_BYTES, MAGIC_U32, OP_FF1, OP_FF2, OP_GNN, OP_HEAD, OP_LN1, OP_LN2,
-  OP_MISC, OP_PROJ, OP_QKV, Q15, ROLE_BN_BIAS, ROLE_BN_MULT, ROLE_BN_SHIFT, ROLE_COL, ROLE_DX, ROLE_DY,
-  ROLE_ELU_RQ, ROLE_ELU_TABLE, ROLE_EXP_TABLE, ROLE_LEVELS, ROLE_LN_MULT, ROLE_LN_PARAMS,
+  ALIGN, DIM_A, DIM_C, DIM_D, DIM_FF, DIM_FRAME_SCALE, DIM_H, DIM_HEAD_DIM, DIM_HEADS, DIM_INPUT_SCALE, DIM_K, DIM_L,
+  DIM_M, DIM_OUT_DIMS, DIM_P, DIR_HEADER_BYTES, DIR_RECORD_BYTES, DTYPE_I16, DTYPE_I32, DTYPE_I8, HEADER_BYTES,
+  HEADER_WINDOW_SOURCES, LIMIT_A, LIMIT_C_MAX, LIMIT_C_MIN, LIMIT_D, LIMIT_DIR_RECORDS, LIMIT_FF, LIMIT_H_MAX,
+  LIMIT_H_MIN, LIMIT_K, LIMIT_L, LIMIT_M, LIMIT_NAME_BYTES, LIMIT_NODES_MAX, LIMIT_NODES_MIN, LIMIT_OUT_DIM, LIMIT_P,
+  LIMIT_TENSOR_ELEMENTS, LIMIT_TOTAL_BYTES, LIMIT_WINDOW_SOURCES, MAGIC_U32, OLDEST_VERSION, OP_FF1, OP_FF2, OP_GNN,
+  OP_HEAD, OP_LN1, OP_LN2, OP_MISC, OP_PROJ, OP_QKV, Q15, ROLE_BN_BIAS, ROLE_BN_MULT, ROLE_BN_SHIFT, ROLE_COL,
+  ROLE_DX, ROLE_DY, ROLE_ELU_RQ, ROLE_ELU_TABLE, ROLE_EXP_TABLE, ROLE_LEVELS, ROLE_LN_MULT, ROLE_LN_PARAMS,
   ROLE_RMEAN, ROLE_ROW, ROLE_RQ, ROLE_SHIFT, ROLE_W, ROLE_XC, ROLE_YC, SECTION_COUNT, SECTION_DIMS,
   SECTION_ENTRY_BYTES, SECTION_NAMES, SECTION_TABLES, SECTION_TENSORS, SECTION_TOPOLOGY, TABLE_ENTRIES, VERSION,
 } from './constants';
@@ -34,12 +34,14 @@ import {
   PCE_ERR_TENSOR_DTYPE, PCE_ERR_TENSOR_DUPLICATE, PCE_ERR_TENSOR_IN_RECORDS, PCE_ERR_TENSOR_MISSING,
   PCE_ERR_TENSOR_OVERLAP, PCE_ERR_TENSOR_PAST_END, PCE_ERR_TENSOR_RESERVED, PCE_ERR_TENSOR_SECTION,
   PCE_ERR_TENSOR_TOO_BIG, PCE_ERR_TENSOR_UNALIGNED, PCE_ERR_TENSOR_UNKNOWN, PCE_ERR_TOO_LARGE, PCE_ERR_TOO_SHORT,
-  PCE_ERR_TOTAL_LENGTH, PCE_ERR_TOTAL_UNALIGNED, PCE_OK, fail,
+  PCE_ERR_TOTAL_LENGTH, PCE_ERR_TOTAL_UNALIGNED, PCE_ERR_WINDOW_SOURCES, PCE_OK, fail,
 } from './errors';
 import { arenaAlloc } from '../arena';
 
 // ---- Validated dims (meaningful after validateBlob returned PCE_OK) ----
 export let dP = 0, dK = 0, dM = 0, dH = 0, dL = 0, dA = 0, dD = 0, dHeads = 0, dHeadDim = 0, dFF = 0, dC = 0;
+/** Header window_sources (format version 2; 0 in version 1): 0 = one window, else per-source windows. */
+export let dSources = 0;
 /** DIMS words in the blob. */
 export let dimsAt: usize = 0;
 
@@ -236,7 +238,8 @@ export function crc32(p: usize, n: usize): u32 {
 function checkHeader(b: usize, len: u32): i32 {
   if (len < HEADER_BYTES) return fail(PCE_ERR_TOO_SHORT, 0);
   if (load<u32>(b) != MAGIC_U32) return fail(PCE_ERR_BAD_MAGIC, 0);
-  if (<u32>load<u16>(b, 4) != VERSION) return fail(PCE_ERR_BAD_VERSION, 4);
+  const version = <u32>load<u16>(b, 4);
+  if (version < OLDEST_VERSION || version > VERSION) return fail(PCE_ERR_BAD_VERSION, 4);
   if (load<u16>(b, 6) != 0) return fail(PCE_ERR_BAD_FLAGS, 6);
   const total = load<u32>(b, 8);
   if (total != len) return fail(PCE_ERR_TOTAL_LENGTH, 8);
@@ -245,7 +248,15 @@ function checkHeader(b: usize, len: u32): i32 {
   const count = load<u32>(b, 16);
   if (count != SECTION_COUNT) return fail(PCE_ERR_SECTION_COUNT, 16);
   if (load<u32>(b, 20) != ALIGN) return fail(PCE_ERR_ALIGNMENT, 20);
-  for (let i: u32 = 24; i < HEADER_BYTES; i++) if (load<u8>(b + i) != 0) return fail(PCE_ERR_HEADER_RESERVED, i);
+  let reserved = HEADER_WINDOW_SOURCES;
+  dSources = 0;
+  if (version >= 2) {
+    const s = load<u32>(b, HEADER_WINDOW_SOURCES);
+    if (s > LIMIT_WINDOW_SOURCES) return fail(PCE_ERR_WINDOW_SOURCES, HEADER_WINDOW_SOURCES);
+    dSources = <i32>s;
+    reserved += 4;
+  }
+  for (let i: u32 = reserved; i < HEADER_BYTES; i++) if (load<u8>(b + i) != 0) return fail(PCE_ERR_HEADER_RESERVED, i);
   const tableEnd = HEADER_BYTES + count * SECTION_ENTRY_BYTES;
   if (tableEnd > total) return fail(PCE_ERR_SECTION_TABLE, 16);
   if (load<u32>(b, 12) != crc32(b + HEADER_BYTES, total - HEADER_BYTES)) return fail(PCE_ERR_CRC, 12);

@@ -7,12 +7,16 @@
  */
 
 export const MAGIC = [0x50, 0x43, 0x4c, 0x50] as const; // "PCLP"
-export const VERSION = 1;
+/** The version the writer writes; readers also take every version from OLDEST_VERSION up. */
+export const VERSION = 2;
+export const OLDEST_VERSION = 1;
 export const HEADER_BYTES = 64;
 export const SECTION_ENTRY_BYTES = 16;
 export const DIR_HEADER_BYTES = 16;
 export const DIR_RECORD_BYTES = 16;
 export const ALIGN = 16;
+/** Header byte of the u32 window_sources (version 2; reserved zero in version 1). */
+export const HEADER_WINDOW_SOURCES = 24;
 
 export const Section = { DIMS: 1, TOPOLOGY: 2, TENSORS: 3, TABLES: 4, NAMES: 5 } as const;
 export const SECTION_COUNT = 5;
@@ -42,7 +46,7 @@ export const Limit = {
   TOTAL_BYTES: 64 << 20,
   P: 4096, K: 8, M: 16, H_MIN: 8, H_MAX: 64, L: 8, A: 256, D: 512, FF: 4096,
   C_MIN: 2, C_MAX: 64, OUT_DIM: 2048, NODES_MIN: 3, NODES_MAX: 1024,
-  DIR_RECORDS: 4096, TENSOR_ELEMENTS: 16 << 20, NAME_BYTES: 255,
+  DIR_RECORDS: 4096, TENSOR_ELEMENTS: 16 << 20, NAME_BYTES: 255, WINDOW_SOURCES: 256,
 } as const;
 
 /** Table sizes and the fixed points they use (docs/fixed-point.md eqs. 3, 9, 11). */

@@ -1,7 +1,8 @@
 /**
- * What a v1 blob must contain for given dims: every tensor id with its
- * section, dtype and element count (docs/blob-format.md). Shared by the
- * writer, the reader and `inspect`, so the three cannot drift apart.
+ * What a blob must contain for given dims (the same in format versions 1 and
+ * 2): every tensor id with its section, dtype and element count
+ * (docs/blob-format.md). Shared by the writer, the reader and `inspect`, so
+ * the three cannot drift apart.
  */
 import { DType, Op, Role, Section, tensorId, TABLE_ENTRIES, align16 } from './constants.js';
 

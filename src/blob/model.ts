@@ -11,6 +11,8 @@ export interface Names {
 }
 
 export interface BlobModel {
+  /** Header field (format version 2): 0 = one temporal window for every packet, 1..256 = one per source address, LRU. */
+  windowSources: number;
   dims: Dims;
   topology: Tensor[];
   tensors: Tensor[];

@@ -5,8 +5,9 @@
  * a message naming the field and, where there is one, the byte offset.
  */
 import {
-  ALIGN, DIR_HEADER_BYTES, DIR_RECORD_BYTES, DTYPE_BYTES, Dim, HEADER_BYTES, Limit, MAGIC, Op, Q15,
-  Role, SECTION_COUNT, SECTION_ENTRY_BYTES, Section, TABLE_ENTRIES, VERSION, align16, describeId, tensorId,
+  ALIGN, DIR_HEADER_BYTES, DIR_RECORD_BYTES, DTYPE_BYTES, Dim, HEADER_BYTES, HEADER_WINDOW_SOURCES, Limit, MAGIC,
+  OLDEST_VERSION, Op, Q15, Role, SECTION_COUNT, SECTION_ENTRY_BYTES, Section, TABLE_ENTRIES, VERSION, align16,
+  describeId, tensorId,
 } from './constants.js';
 import { crc32 } from './crc32.js';
 import { expectedTensors, gemvOps, type Dims } from './layout.js';
@@ -20,11 +21,14 @@ function fail(msg: string): never {
 
 interface Span { kind: number; at: number; length: number; }
 
+/** What the header says: the sections, and the model fields it carries. */
+interface Header { spans: Map<number, Span>; windowSources: number; }
+
 export function readBlob(input: Uint8Array): BlobModel {
   // A plain view: Node's Buffer.slice() shares memory, where we need copies.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const spans = readHeader(bytes, dv);
+  const { spans, windowSources } = readHeader(bytes, dv);
   const part = (kind: number) => {
     const s = spans.get(kind)!;
     return { dv: new DataView(bytes.buffer, bytes.byteOffset + s.at, s.length), at: s.at, bytes: bytes.subarray(s.at, s.at + s.length) };
@@ -42,7 +46,7 @@ export function readBlob(input: Uint8Array): BlobModel {
   checkContents(dims, byId);
   const names = readNames(part(Section.NAMES).bytes, spans.get(Section.NAMES)!.at, dims);
   return {
-    dims, names,
+    windowSources, dims, names,
     topology: dirs.get(Section.TOPOLOGY)!, tensors: dirs.get(Section.TENSORS)!, tables: dirs.get(Section.TABLES)!,
   };
 }
@@ -53,8 +57,10 @@ export function readBlob(input: Uint8Array): BlobModel {
  * second time (no CRC, no directories, no tensor contents). Only for blobs
  * the engine accepted; anything else goes through readBlob.
  */
-export function readValidatedInfo(input: Uint8Array): { dims: Dims; names: Names } {
+export function readValidatedInfo(input: Uint8Array): { windowSources: number; dims: Dims; names: Names } {
   const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  // Version 1 has zeros where version 2 keeps window_sources, which reads as 0: one window.
+  const windowSources = dv.getUint32(HEADER_WINDOW_SOURCES, true);
   const spans = new Map<number, Span>();
   for (let i = 0; i < SECTION_COUNT; i++) {
     const e = HEADER_BYTES + i * SECTION_ENTRY_BYTES;
@@ -63,16 +69,16 @@ export function readValidatedInfo(input: Uint8Array): { dims: Dims; names: Names
   }
   const dimsAt = spans.get(Section.DIMS)!, namesAt = spans.get(Section.NAMES)!;
   const dims = readDims(new DataView(input.buffer, input.byteOffset + dimsAt.at, dimsAt.length), dimsAt.at);
-  return { dims, names: readNames(input.subarray(namesAt.at, namesAt.at + namesAt.length), namesAt.at, dims) };
+  return { windowSources, dims, names: readNames(input.subarray(namesAt.at, namesAt.at + namesAt.length), namesAt.at, dims) };
 }
 
 /** The section table of a blob (validated as far as the header goes). */
 export function readSectionTable(bytes: Uint8Array): { kind: number; name: string; offset: number; length: number }[] {
-  const spans = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const { spans } = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return [...spans.values()].map((s) => ({ kind: s.kind, name: SECTION_NAMES[s.kind], offset: s.at, length: s.length }));
 }
 
-function readHeader(bytes: Uint8Array, dv: DataView): Map<number, Span> {
+function readHeader(bytes: Uint8Array, dv: DataView): Header {
   if (bytes.length < HEADER_BYTES) fail(`file is ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   for (let i = 0; i < 4; i++) {
     if (bytes[i] !== MAGIC[i]) {
@@ -81,9 +87,11 @@ function readHeader(bytes: Uint8Array, dv: DataView): Map<number, Span> {
     }
   }
   const version = dv.getUint16(4, true);
-  if (version !== VERSION) fail(`format version ${version} at byte 4 is not supported (this reader implements version ${VERSION})`);
+  if (version < OLDEST_VERSION || version > VERSION) {
+    fail(`format version ${version} at byte 4 is not supported (this reader implements versions ${OLDEST_VERSION}..${VERSION})`);
+  }
   const flags = dv.getUint16(6, true);
-  if (flags !== 0) fail(`flags 0x${flags.toString(16)} at byte 6: no flags are defined in version 1`);
+  if (flags !== 0) fail(`flags 0x${flags.toString(16)} at byte 6: no flags are defined in version ${version}`);
   const total = dv.getUint32(8, true);
   if (total !== bytes.length) fail(`total_length at byte 8 says ${total} bytes but the file has ${bytes.length} (truncated or padded)`);
   if (total > Limit.TOTAL_BYTES) fail(`total_length ${total} exceeds the limit of ${Limit.TOTAL_BYTES} bytes`);
@@ -92,7 +100,13 @@ function readHeader(bytes: Uint8Array, dv: DataView): Map<number, Span> {
   if (count !== SECTION_COUNT) fail(`section_count at byte 16 is ${count}, expected ${SECTION_COUNT}`);
   const align = dv.getUint32(20, true);
   if (align !== ALIGN) fail(`alignment at byte 20 is ${align}, expected ${ALIGN}`);
-  for (let i = 24; i < HEADER_BYTES; i++) if (bytes[i] !== 0) fail(`reserved header byte ${i} is not zero`);
+  let reserved = HEADER_WINDOW_SOURCES, windowSources = 0;
+  if (version >= 2) {
+    windowSources = dv.getUint32(HEADER_WINDOW_SOURCES, true);
+    if (windowSources > Limit.WINDOW_SOURCES) fail(`window_sources at byte ${HEADER_WINDOW_SOURCES} is ${windowSources}, outside 0..${Limit.WINDOW_SOURCES}`);
+    reserved += 4;
+  }
+  for (let i = reserved; i < HEADER_BYTES; i++) if (bytes[i] !== 0) fail(`reserved header byte ${i} (format version ${version}) is not zero`);
   const tableEnd = HEADER_BYTES + count * SECTION_ENTRY_BYTES;
   if (tableEnd > total) fail(`section table (${count} entries) runs past the end of the file`);
   const want = dv.getUint32(12, true);
@@ -113,7 +127,7 @@ function readHeader(bytes: Uint8Array, dv: DataView): Map<number, Span> {
     prevEnd = at + length;
     spans.set(kind, { kind, at, length });
   }
-  return spans;
+  return { spans, windowSources };
 }
 
 function readDims(dv: DataView, at: number): Dims {
@@ -172,7 +186,7 @@ function readDirectory(bytes: Uint8Array, at: number, kind: number, expected: Ma
     const id = dv.getUint32(r, true), dtype = dv.getUint16(r + 4, true), off = dv.getUint32(r + 8, true), n = dv.getUint32(r + 12, true);
     const where = `${name} record ${i} at byte ${at + r} (${describeId(id)})`;
     const spec = expected.get(id);
-    if (!spec) fail(`${where}: id 0x${id.toString(16)} is not part of a version-1 model with these dims`);
+    if (!spec) fail(`${where}: id 0x${id.toString(16)} is not part of a model with these dims`);
     if (spec.section !== kind) fail(`${where}: belongs in section ${SECTION_NAMES[spec.section]}`);
     if (seen.has(id)) fail(`${where}: duplicate id`);
     seen.add(id);

@@ -1,12 +1,12 @@
 /**
  * The one blob writer (docs/blob-format.md). A state machine that only moves
- * forward — dims, topology, tensors, tables, names, finish — so a section can
- * neither be forgotten nor written twice; a duplicate tensor id raises. The
- * finished bytes go through the reader before they are returned, so the
- * writer cannot produce a file the engine would refuse.
+ * forward — header, dims, topology, tensors, tables, names, finish — so a
+ * section can neither be forgotten nor written twice; a duplicate tensor id
+ * raises. The finished bytes go through the reader before they are returned,
+ * so the writer cannot produce a file the engine would refuse.
  */
 import {
-  ALIGN, DIR_HEADER_BYTES, DIR_RECORD_BYTES, Dim, HEADER_BYTES, MAGIC, SECTION_COUNT,
+  ALIGN, DIR_HEADER_BYTES, DIR_RECORD_BYTES, Dim, HEADER_BYTES, HEADER_WINDOW_SOURCES, Limit, MAGIC, SECTION_COUNT,
   SECTION_ENTRY_BYTES, Section, VERSION, align16, describeId,
 } from './constants.js';
 import { crc32 } from './crc32.js';
@@ -14,16 +14,27 @@ import type { Dims } from './layout.js';
 import { BlobError, dtypeOf, type BlobModel, type Names, type Tensor } from './model.js';
 import { readBlob } from './reader.js';
 
-const ORDER = ['dims', 'topology', 'tensors', 'tables', 'names', 'finish'] as const;
+const ORDER = ['header', 'dims', 'topology', 'tensors', 'tables', 'names', 'finish'] as const;
 type Step = (typeof ORDER)[number];
 
 export class BlobWriter {
   private next = 0;
   private readonly sections: { kind: number; bytes: Uint8Array }[] = [];
+  private windowSources = 0;
 
   private step(s: Step): void {
     if (ORDER[this.next] !== s) throw new BlobError(`blob writer: ${s}() called out of order (expected ${ORDER[this.next]}())`);
     this.next++;
+  }
+
+  /** The header's model fields (docs/blob-format.md, "Header"). */
+  header(windowSources: number): this {
+    this.step('header');
+    if (!(Number.isInteger(windowSources) && windowSources >= 0 && windowSources <= Limit.WINDOW_SOURCES)) {
+      throw new BlobError(`window_sources ${windowSources} is not an integer in 0..${Limit.WINDOW_SOURCES}`);
+    }
+    this.windowSources = windowSources;
+    return this;
   }
 
   dims(d: Dims): this {
@@ -78,6 +89,7 @@ export class BlobWriter {
     dv.setUint32(8, out.length, true);
     dv.setUint32(16, SECTION_COUNT, true);
     dv.setUint32(20, ALIGN, true);
+    dv.setUint32(HEADER_WINDOW_SOURCES, this.windowSources, true);
     placed.forEach((s, i) => {
       const e = HEADER_BYTES + i * SECTION_ENTRY_BYTES;
       dv.setUint32(e, s.kind, true);
@@ -118,5 +130,5 @@ export class BlobWriter {
 }
 
 export function writeBlob(m: BlobModel): Uint8Array {
-  return new BlobWriter().dims(m.dims).topology(m.topology).tensors(m.tensors).tables(m.tables).names(m.names).finish();
+  return new BlobWriter().header(m.windowSources).dims(m.dims).topology(m.topology).tensors(m.tensors).tables(m.tables).names(m.names).finish();
 }

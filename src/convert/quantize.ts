@@ -273,7 +273,7 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
   };
   if (I16_MAX * sIn <= 0) throw new QuantizeError('degenerate input scale');
   return {
-    blob: { dims, topology, tensors, tables, names: { classes: model.classes, missions: model.missions.map((mi) => ({ name: mi.name, concepts: mi.concepts })) } },
+    blob: { windowSources: 0, dims, topology, tensors, tables, names: { classes: model.classes, missions: model.missions.map((mi) => ({ name: mi.name, concepts: mi.concepts })) } },
     scales,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Random but valid v1 models for engine tests, written with the one blob
+ * Random but valid models for engine tests, written with the one blob
  * writer (src/blob/writer.ts). Dims are small, topology is valid, shifts
  * are in range. Multipliers are chosen from rough activation magnitudes so
  * values stay mostly unsaturated (the model does something), and `hostile`
@@ -17,6 +17,8 @@ export interface RandomBlobOptions {
   hostile?: boolean;
   /** Fixed dims instead of random ones. */
   dims?: Partial<Dims>;
+  /** Header window_sources (default 0: one window for every packet). */
+  windowSources?: number;
 }
 
 const I32_MAX = 2147483647;
@@ -189,7 +191,7 @@ export function randomModel(rng: Lcg, opts: RandomBlobOptions = {}): BlobModel {
       [list[i], list[j]] = [list[j], list[i]];
     }
   }
-  return { dims: d, topology, tensors, tables, names };
+  return { windowSources: opts.windowSources ?? 0, dims: d, topology, tensors, tables, names };
 }
 
 /** randomModel() written as blob bytes. */
