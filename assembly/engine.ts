@@ -11,7 +11,7 @@ import {
   PCE_ERR_BLOB_RANGE, PCE_ERR_NOT_INITIALISED, PCE_ERR_OUT_OF_MEMORY, PCE_OK, clearError, errorOffset, errorTensor,
   errorText, fail,
 } from './blob/errors';
-import { dK, dM, dP, dimsAt, validateBlob } from './blob/validate';
+import { dK, dM, dP, dSources, dimsAt, validateBlob } from './blob/validate';
 import { ARENA_BASE, arenaAlloc, arenaReset, arenaTop } from './arena';
 import { FEATURE_VERSION, PACKET_CAPACITY } from './features/constants';
 import { extractPacket, featBuf, metaBuf, packetBuf, packetInputError, packetStatus, resetFeatures } from './features/index';
@@ -65,7 +65,10 @@ export function pce_init(ptr: usize, len: u32): i32 {
   return PCE_OK;
 }
 
-/** Back to a window of zero frames (eq. 10) and empty feature state. 0, or -PCE_ERR_NOT_INITIALISED (the feature state is cleared even then). */
+/**
+ * Back to a window of zero frames (eq. 10), no per-source windows and empty feature state. 0, or
+ * -PCE_ERR_NOT_INITIALISED (the feature state is cleared even then).
+ */
 export function pce_reset(): i32 {
   resetFeatures();
   if (!ready) return -PCE_ERR_NOT_INITIALISED;
@@ -73,7 +76,11 @@ export function pce_reset(): i32 {
   return 0;
 }
 
-/** Runs one packet from the int16[P] at pce_input_ptr(); returns the class index, or -PCE_ERR_NOT_INITIALISED. */
+/**
+ * Runs one packet from the int16[P] at pce_input_ptr(), in the window of the source address in
+ * the packet metadata record when the blob has per-source windows; returns the class index, or
+ * -PCE_ERR_NOT_INITIALISED.
+ */
 export function pce_push(): i32 {
   if (!ready) return -PCE_ERR_NOT_INITIALISED;
   return pushPacket();
@@ -159,6 +166,11 @@ export function pce_error_offset(): i32 {
 /** Tensor id the last pce_init error concerns, or 0. */
 export function pce_error_tensor(): u32 {
   return errorTensor;
+}
+
+/** The blob's window_sources: 0 = one window for every packet, S = one per source address, at most S (LRU); -1 if uninitialised. */
+export function pce_window_sources(): i32 {
+  return ready ? dSources : -1;
 }
 
 /** Linear memory size in bytes (what the engine has grown to). */

@@ -11,7 +11,7 @@ import {
   ROLE_LN_MULT, ROLE_LN_PARAMS, ROLE_MULT, ROLE_RMEAN, ROLE_ROW, ROLE_RQ, ROLE_SHIFT, ROLE_W, ROLE_XC, ROLE_YC,
 } from './blob/constants';
 import {
-  dA, dC, dD, dFF, dH, dHeadDim, dHeads, dK, dL, dM, dP, gemvCols, gemvIndex, gemvL, gemvM, gemvOp, gemvRows,
+  dA, dC, dD, dFF, dH, dHeadDim, dHeads, dK, dL, dM, dP, dSources, gemvCols, gemvIndex, gemvL, gemvM, gemvOp, gemvRows,
   gemvShape, gemvTotal, nodeCount, outDim, tensorAt, tensorCount,
 } from './blob/validate';
 import { arenaAlloc } from './arena';
@@ -27,6 +27,7 @@ import {
 } from './kernels/attention_common';
 import { LN_BIAS, LN_EPS, LN_MULT, LN_RECORD_BYTES, LN_SCRATCH, LN_SHIFT, LN_WIDTH } from './kernels/layernorm_common';
 import { attention, gemv, gnn_aggregate, gnn_dense, layernorm, residual, softmax_probs } from './kernels/index';
+import { allocWindowTable, clearWindowTable, windowFresh, windowOf } from './windows';
 
 // ---- Records ----
 let gemvRecs: usize = 0; // GEMV_RECORD_BYTES per GEMV index (validate.ts gemvIndex)
@@ -45,9 +46,13 @@ let projA: usize = 0, projB: usize = 0; // [max out_dim] projection ping-pong
 let gnnBufs: usize = 0; //       usize[2] per (mission, layer), index m·L + l - 1: that layer's Y and X, i16[N·H]
 export let frame: usize = 0; //    [D] f, the newest frame
 let qkv: usize = 0; //            [3D] q, k, v of the newest frame
-let kt: usize = 0, vt: usize = 0; //   [D][stride] streaming key and value rings (attention_common.ts)
+let windows: usize = 0; //        max(S, 1) windows of windowBytes each: K ring, V ring, frame ring
+let windowBytes: usize = 0;
+let positions: usize = 0; //      i32 per window: its newest ring slot, while another window is current
+let current = 0; //               the window kt, vt, frames and slot belong to
+let kt: usize = 0, vt: usize = 0; //   [D][stride] streaming key and value rings (attention_common.ts), current window
 let kt2: usize = 0, vt2: usize = 0; // same, rebuilt by recompute
-let frames: usize = 0; //         [A][D] frame ring
+let frames: usize = 0; //         [A][D] frame ring, current window
 let kv0: usize = 0; //            [2D] k, v of the zero frame
 let kvTmp: usize = 0; //          [2D] recompute scratch
 let q2: usize = 0; //             [D] recompute q
@@ -221,8 +226,13 @@ export function buildModel(): bool {
   frame = i16s(dD);
   qkv = i16s(3 * dD);
   const ring = dD * stride;
-  kt = i16s(ring); vt = i16s(ring); kt2 = i16s(ring); vt2 = i16s(ring);
-  frames = i16s(dA * dD);
+  kt2 = i16s(ring); vt2 = i16s(ring);
+  // Every ring and frame row is a multiple of 16 bytes (stride is a multiple of 8 lanes, D of 8).
+  windowBytes = (<usize>(2 * ring + dA * dD)) << 1;
+  const count = max(dSources, 1);
+  windows = arenaAlloc(<usize>count * windowBytes);
+  positions = i32s(count);
+  current = 0; // a previous blob's window index may lie past this blob's positions
   kv0 = i16s(2 * dD); kvTmp = i16s(2 * dD); q2 = i16s(dD);
   att = i16s(dD); tmpA = i16s(dD); tmpR = i16s(dD); y1 = i16s(dD); y2 = i16s(dD);
   hid = i16s(dFF);
@@ -230,7 +240,7 @@ export function buildModel(): bool {
   probs = i32s(dC);
   acts = i32s(max(conceptTotal, 1));
   if (!scores || !weights || !lnScratch || !inBuf || !projA || !projB || !frame || !qkv ||
-    !kt || !vt || !kt2 || !vt2 || !frames || !kv0 || !kvTmp || !q2 || !att || !tmpA || !tmpR || !y1 || !y2 || !hid ||
+    !kt2 || !vt2 || !windows || !positions || !allocWindowTable(dSources) || !kv0 || !kvTmp || !q2 || !att || !tmpA || !tmpR || !y1 || !y2 || !hid ||
     !logits || !probs || !acts) return false;
   // eq. (10): k, v of the zero frame (`att` is still all zero here).
   gemv(kvRec, att, kv0);
@@ -345,19 +355,43 @@ function scatter(src: usize, ring: usize, j: i32): void {
   }
 }
 
-/** Window of zero frames (eq. 10): every slot holds k, v of the zero frame; outputs cleared. */
-export function resetState(): void {
+/** Makes window w current: kt, vt, frames and slot become its (the previous window keeps its slot). */
+function useWindow(w: i32): void {
+  store<i32>(positions + (<usize>current << 2), slot);
+  current = w;
+  kt = windows + <usize>w * windowBytes;
+  vt = kt + ((<usize>(dD * stride)) << 1);
+  frames = vt + ((<usize>(dD * stride)) << 1);
+  slot = load<i32>(positions + (<usize>w << 2));
+}
+
+/** The current window as after reset (eq. 10): every slot holds k, v of the zero frame. */
+function freshWindow(): void {
   for (let j = 0; j < dA; j++) {
     scatter(kv0, kt, j);
     scatter(kv0 + (<usize>dD << 1), vt, j);
   }
   memory.fill(frames, 0, <usize>(dA * dD) << 1);
+  slot = dA - 1;
+}
+
+/** The packet's window (S > 0): its source's, or a fresh one in an empty or the least recently used slot. */
+function selectWindow(): void {
+  const w = windowOf();
+  if (w != current) useWindow(w);
+  if (windowFresh) freshWindow();
+}
+
+/** Every window empty, window 0 current and fresh (eq. 10); outputs cleared. */
+export function resetState(): void {
+  clearWindowTable();
+  useWindow(0);
+  freshWindow();
   memory.fill(frame, 0, <usize>dD << 1);
   memory.fill(logits, 0, <usize>dC << 1);
   memory.fill(probs, 0, <usize>dC << 2);
   memory.fill(acts, 0, <usize>conceptTotal << 2);
   actsStale = false;
-  slot = dA - 1;
 }
 
 /** Packet projection (eq. 5): returns the buffer with the fused last op's D outputs. */
@@ -444,8 +478,9 @@ export function tail(f: usize): i32 {
   return softmax_probs(logits, dC, PM, PS, expTable, probs);
 }
 
-/** One packet, streaming: only the newest frame's q, k, v are computed (eq. 10). */
+/** One packet, streaming: only the newest frame's q, k, v are computed (eq. 10), in the packet's window. */
 export function pushPacket(): i32 {
+  if (dSources != 0) selectWindow();
   missions(project());
   stageQkv();
   stageAttention();
@@ -471,7 +506,8 @@ export function stageAttention(): void {
 /**
  * The same decision from scratch: k and v of every slot recomputed from the
  * frame ring into separate rings, q from the newest frame. Streaming state is
- * left untouched, so push and recompute can be compared at every packet.
+ * left untouched, so push and recompute can be compared at every packet. The
+ * window is the current one: the last pushed packet's.
  */
 export function recomputeWindow(): i32 {
   const D2 = <usize>dD << 1;

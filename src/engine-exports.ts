@@ -21,6 +21,7 @@ export interface EngineExports {
   pce_error_message(code: number): number;
   pce_error_offset(): number;
   pce_error_tensor(): number;
+  pce_window_sources(): number;
   pce_memory_bytes(): number;
   pce_arena_bytes(): number;
   pce_packet_buf_ptr(): number;

@@ -13,6 +13,8 @@ import * as assert from 'uvu/assert';
 import {
   ALIGN, Dim, DType, HEADER_BYTES, Limit, MAGIC, Section, SECTION_COUNT, SECTION_ENTRY_BYTES, VERSION,
 } from '../src/blob/constants.js';
+import { readBlob } from '../src/blob/reader.js';
+import { writeBlob } from '../src/blob/writer.js';
 import { convertOnnx } from '../src/convert/convert.js';
 import { ENGINE_ERRORS, initBlob, instantiateEngine } from '../src/engine.js';
 import { PACKET_STATUS } from '../src/features/packet-status.js';
@@ -78,6 +80,7 @@ test('engine-abi.md: the pce_dim word table is Dim of src/blob/constants.ts', ()
 test('engine-abi.md: packet buffer size and memory figures are what the engine measures now', async () => {
   const shipped = readFileSync(join(repoRoot, 'models/packetclip-edge.pclip'));
   const fixture = convertOnnx(readFileSync(join(repoRoot, 'test/fixtures/fixture.onnx'))).blob;
+  const perSource = writeBlob({ ...readBlob(shipped), windowSources: 64 });
   const memory = section(abi, 'Memory');
   const figures = rows(memory).map((r) => r.slice(1).map(num));
   for (const simd of [true, false]) {
@@ -86,11 +89,17 @@ test('engine-abi.md: packet buffer size and memory figures are what the engine m
     assert.is(num(one(memory, /packet buffer of ([\d,]+) bytes/)), x.pce_packet_capacity());
     assert.is(num(one(memory, /static data \(([\d,]+) bytes/)), x.pce_arena_bytes());
     assert.is(num(one(memory, /starts at ([\d,]+) bytes/)), x.pce_memory_bytes());
-    const measured = [shipped, fixture].map((blob) => {
+    const measured = [shipped, fixture, perSource].map((blob) => {
       assert.is(initBlob(x, blob), 0);
       return [blob.length, x.pce_arena_bytes(), x.pce_memory_bytes()];
     });
     assert.equal(figures, measured, `${simd ? 'SIMD' : 'scalar'} build: blob bytes, in use, linear memory`);
+    const { A, D } = readBlob(shipped).dims;
+    assert.is(num(one(memory, /window slot costs\s+([\d,]+) bytes/)), 4 * D * (Math.ceil(A / 8) * 8) + 2 * A * D + 32 + 4, 'bytes per slot');
+    assert.is(num(one(memory, /S = 64 adds\s+([\d,]+) bytes/)), measured[2]![1]! - measured[0]![1]!);
+    assert.is(initBlob(x, writeBlob({ ...readBlob(shipped), windowSources: 256 })), 0);
+    assert.equal([num(one(memory, /S = 256 needs\s+([\d,]+) bytes in use/)), num(one(memory, /in use\s+\(([\d,]+) of linear memory/))],
+      [x.pce_arena_bytes(), x.pce_memory_bytes()], 'S = 256');
   }
 });
 

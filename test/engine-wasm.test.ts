@@ -16,7 +16,7 @@ const wabtInit = createRequire(import.meta.url)('wabt') as () => Promise<Wabt>;
 const ABI = [
   'memory', 'pce_version', 'pce_blob_version', 'pce_blob_alloc', 'pce_init', 'pce_reset', 'pce_push', 'pce_recompute',
   'pce_input_ptr', 'pce_probs_ptr', 'pce_logits_ptr', 'pce_frame_ptr', 'pce_concepts_ptr', 'pce_explain', 'pce_concept_count', 'pce_dim',
-  'pce_error_message', 'pce_error_offset', 'pce_error_tensor', 'pce_memory_bytes', 'pce_arena_bytes',
+  'pce_error_message', 'pce_error_offset', 'pce_error_tensor', 'pce_window_sources', 'pce_memory_bytes', 'pce_arena_bytes',
 ];
 
 /** Section ids present in a binary, by walking the section headers (LEB128 sizes). */
