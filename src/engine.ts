@@ -11,10 +11,10 @@ import type { Dims } from './blob/layout.js';
 import { readValidatedInfo } from './blob/reader.js';
 import type { EngineExports } from './engine-exports.js';
 import { PacketInput } from './features/packet-input.js';
-import { PacketMetaReader, type PacketMeta } from './features/packet-meta.js';
+import { PacketMetaReader, type PacketMeta, type SourceAddress } from './features/packet-meta.js';
 
 export type { EngineExports } from './engine-exports.js';
-export type { PacketMeta } from './features/packet-meta.js';
+export type { PacketMeta, SourceAddress } from './features/packet-meta.js';
 export { ENGINE_ERROR_COUNT, ENGINE_ERROR_MESSAGES, ENGINE_ERRORS, type EngineErrorName } from './engine-errors.js';
 
 /** Options of loadEngine(); every field is optional. */
@@ -53,16 +53,27 @@ export interface EngineInfo {
   readonly classes: readonly string[];
   /** Per mission: its name and concept names, in the order of conceptActivations(). */
   readonly concepts: readonly MissionInfo[];
+  /**
+   * The blob's window_sources: 0 = one temporal window for every packet; S = one window per source
+   * address, at most S, the least recently used one reused (docs/engine-abi.md, "Windows per source").
+   */
+  readonly windowSources: number;
   /** Linear memory of the instance in bytes. */
   readonly memoryBytes: number;
 }
 
 export interface Engine {
   readonly info: EngineInfo;
-  /** Quantizes P float features (clamp16(round half away(x / input_scale))) and runs one packet. */
-  pushFeatures(features: ArrayLike<number>): Result;
-  /** Runs one packet of already-quantized features (Int16Array(P)); returns the class index. No allocation. */
-  pushQuantized(q: Int16Array): number;
+  /**
+   * Quantizes P float features (clamp16(round half away(x / input_scale))) and runs one packet.
+   * `source` picks the window when the model keys windows by source address: it becomes the
+   * packet metadata record (the address, nothing else). Without it the record is left as it is:
+   * zero after load and reset (every such packet in one window), or the last packet pushPacket /
+   * extractFeatures decoded.
+   */
+  pushFeatures(features: ArrayLike<number>, source?: SourceAddress): Result;
+  /** Runs one packet of already-quantized features (Int16Array(P)), `source` as pushFeatures; returns the class index. No allocation. */
+  pushQuantized(q: Int16Array, source?: SourceAddress): number;
   /**
    * Decodes one captured frame inside the engine (docs/features.md), computes
    * its 128 features and runs the model on q = 128 · v. `tsMicros`: capture
@@ -88,9 +99,9 @@ export interface Engine {
    * addresses were not captured (ARP, other non-IP, undecodable).
    */
   packetMeta(): PacketMeta | undefined;
-  /** Back to a window of zero frames. */
+  /** Back to a window of zero frames (and no per-source windows). */
   reset(): void;
-  /** Recomputes the current window from its stored frames (must equal the last push bit for bit). */
+  /** Recomputes the last pushed packet's window from its stored frames (must equal the last push bit for bit). */
   recompute(): Result;
   /** The newest frame f in reals (int · frame_scale). */
   frame(): Float32Array;
@@ -246,16 +257,19 @@ class WasmEngine implements Engine {
     return { index, label: this.info.classes[index], probs };
   }
 
-  pushFeatures(features: ArrayLike<number>): Result {
+  pushFeatures(features: ArrayLike<number>, source?: SourceAddress): Result {
     quantizeFeatures(features, this.inputScale, this.input);
+    if (source) this.meta.writeSource(source);
     return this.result(this.check(this.x.pce_push()));
   }
 
-  pushQuantized(q: Int16Array): number {
+  pushQuantized(q: Int16Array, source?: SourceAddress): number {
     if (q.length !== this.input.length) throw new EngineError(`pushQuantized: expected ${this.input.length} values (P), got ${q.length}`);
+    if (source) this.meta.writeSource(source);
     this.input.set(q);
     return this.check(this.x.pce_push());
   }
+
 
   reset(): void {
     this.check(this.x.pce_reset());
@@ -337,6 +351,7 @@ export async function loadEngine(blob: Uint8Array, options: EngineOptions = {}):
     dims: Object.freeze({ ...model.dims, outDims: [...model.dims.outDims], nodes: [...model.dims.nodes] }),
     classes: Object.freeze([...model.names.classes]),
     concepts: Object.freeze(model.names.missions.map((m) => Object.freeze({ name: m.name, concepts: Object.freeze([...m.concepts]) }))),
+    windowSources: x.pce_window_sources(),
     memoryBytes: x.pce_memory_bytes(),
   };
   return new WasmEngine(x, info);

@@ -6,6 +6,7 @@ export {
   ENGINE_ERROR_COUNT, ENGINE_ERROR_MESSAGES, ENGINE_ERRORS, EngineError, engineMessage, initBlob, instantiateEngine, loadEngine,
   quantizeFeatures, wasmUrl,
   type Engine, type EngineErrorName, type EngineExports, type EngineInfo, type EngineOptions, type MissionInfo, type Result,
+  type SourceAddress,
 } from './engine.js';
 export {
   createFeatureExtractor, FEATURE_COUNT, PACKET_STATUS, packetStatusText, readFeaturesFile, writeFeatures,

@@ -260,4 +260,36 @@ test('pce_push_packet keys by the record it fills: a real capture equals its fea
   assert.ok(keys.size > S && oracle.restarts.length > keys.size, 'the capture has more sources than windows, and some restart');
 });
 
+test('host: info.windowSources, pushFeatures / pushQuantized with a source address', async () => {
+  const rng = new Lcg(65);
+  const { blob, model } = randomBlob(rng, { windowSources: 4 });
+  const P = model.dims.P;
+  const x = await instantiateEngine(true);
+  assert.is(x.pce_window_sources(), -1, 'uninitialised');
+  assert.is(initBlob(x, oneWindow(blob)), 0);
+  assert.is(x.pce_window_sources(), 0);
+  const v1 = oneWindow(blob).slice();
+  new DataView(v1.buffer).setUint16(4, 1, true);
+  assert.is(initBlob(x, v1), 0);
+  assert.is(x.pce_window_sources(), 0, 'a version-1 blob has one window');
+  const e = await loadEngine(blob), ref = await loadEngine(blob);
+  assert.is(e.info.windowSources, 4);
+  assert.is((await loadEngine(oneWindow(blob))).info.windowSources, 0);
+  const a = { ipVersion: 4 as const, address: new Uint8Array([10, 0, 0, 1]) };
+  const b = { ipVersion: 6 as const, address: new Uint8Array(16).fill(7) };
+  const fs = Array.from({ length: 10 }, () => Float32Array.from({ length: P }, () => (rng.float() - 0.5) * 200));
+  // a's packets interleaved with b's give a's results of a stream of a's packets alone.
+  const alone = fs.map((f) => ref.pushFeatures(f, a).probs);
+  fs.forEach((f, i) => {
+    e.pushFeatures(fs[(i + 3) % fs.length]!, b);
+    assert.equal(e.pushFeatures(f, a).probs, alone[i]);
+    assert.equal(e.packetMeta()?.srcAddr, '10.0.0.1');
+  });
+  const q = new Int16Array(P).fill(100);
+  assert.is(e.pushQuantized(q, a), ref.pushQuantized(q, a));
+  assert.equal(e.probsQ15(), ref.probsQ15());
+  assert.throws(() => e.pushFeatures(fs[0]!, { ipVersion: 4, address: new Uint8Array(16) }), /expected ipVersion 4 with 4 bytes or 6 with 16/);
+  assert.throws(() => e.pushQuantized(q, { ipVersion: 5 as 4, address: new Uint8Array(4) }), (err: unknown) => err instanceof RangeError);
+});
+
 test.run();

@@ -2,7 +2,8 @@
  * The engine's packet metadata record (docs/engine-abi.md, "Packet metadata"): where the last
  * packet given to pce_extract / pce_push_packet goes and its flow id, read from the same Wasm
  * every host runs (Node, the browser page, firmware's C), so every output names a packet alike.
- * Offsets mirror assembly/features/constants.ts (META_*).
+ * A host pushing its own features writes the source address there instead, which is what keys
+ * per-source windows ("Windows per source"). Offsets mirror assembly/features/constants.ts (META_*).
  */
 import type { EngineExports } from '../engine-exports.js';
 import { formatAddress } from '../flows/address-text.js';
@@ -31,6 +32,15 @@ export interface PacketMeta {
   readonly flowId: number;
 }
 
+/**
+ * Where a packet the host pushes itself comes from, for a model with windows per source: the IP
+ * version and the source address in network byte order, 4 bytes for IPv4, 16 for IPv6.
+ */
+export interface SourceAddress {
+  readonly ipVersion: 4 | 6;
+  readonly address: Uint8Array;
+}
+
 /** Reads the record after each packet call. The view stays valid: packet calls never grow memory. */
 export class PacketMetaReader {
   private readonly view: DataView;
@@ -40,6 +50,21 @@ export class PacketMetaReader {
     const p = x.pce_packet_meta_ptr();
     this.view = new DataView(x.memory.buffer, p, META_BYTES);
     this.bytes = new Uint8Array(x.memory.buffer, p, META_BYTES);
+  }
+
+  /**
+   * The record of a packet the host pushes itself: IP version and source address, every other byte
+   * 0 (the engine writes IPv4 addresses zero-padded too, and the window key compares all 16 bytes).
+   * Throws RangeError when the address length does not match the version.
+   */
+  writeSource(s: SourceAddress): void {
+    const n = s.ipVersion === 4 ? 4 : s.ipVersion === 6 ? 16 : 0;
+    if (n === 0 || s.address.length !== n) {
+      throw new RangeError(`source address: expected ipVersion 4 with 4 bytes or 6 with 16, got ipVersion ${s.ipVersion} with ${s.address.length} bytes`);
+    }
+    this.bytes.fill(0);
+    this.bytes[IP_VERSION] = n === 4 ? 4 : 6;
+    this.bytes.set(s.address, SRC_ADDR);
   }
 
   /** The last packet's metadata, or undefined when it had no captured IP addresses. */

@@ -86,6 +86,8 @@ export async function verifyModel(onnxBytes: Uint8Array, opts: VerifyOptions = {
     }
     const out = await session.run({ packets: new ort.Tensor('float32', x, [T, A, P]), present: new ort.Tensor('float32', present, [T, A]) });
     const probs = out.probs.data as Float32Array, frames = out.frames.data as Float32Array;
+    // No source addresses: every packet has the same window key, so a model with windows per
+    // source runs the one stream window the ONNX windows above describe.
     simd.reset();
     scalar.reset();
     for (let t = 0; t < T; t++) {
