@@ -67,13 +67,13 @@ export interface Engine {
   /**
    * Quantizes P float features (clamp16(round half away(x / input_scale))) and runs one packet.
    * `source` picks the window when the model keys windows by source address: it becomes the
-   * packet metadata record (the address, nothing else). Without it the record is left as it is:
-   * zero after load and reset (every such packet in one window), or the last packet pushPacket /
-   * extractFeatures decoded.
+   * packet metadata record (the address, nothing else); null: a packet without an address (the
+   * record zeroed). Omitted, the record is left as it is: zero after load and reset (every such
+   * packet in one window), or the last packet pushPacket / extractFeatures decoded.
    */
-  pushFeatures(features: ArrayLike<number>, source?: SourceAddress): Result;
+  pushFeatures(features: ArrayLike<number>, source?: SourceAddress | null): Result;
   /** Runs one packet of already-quantized features (Int16Array(P)), `source` as pushFeatures; returns the class index. No allocation. */
-  pushQuantized(q: Int16Array, source?: SourceAddress): number;
+  pushQuantized(q: Int16Array, source?: SourceAddress | null): number;
   /**
    * Decodes one captured frame inside the engine (docs/features.md), computes
    * its 128 features and runs the model on q = 128 · v. `tsMicros`: capture
@@ -257,15 +257,15 @@ class WasmEngine implements Engine {
     return { index, label: this.info.classes[index], probs };
   }
 
-  pushFeatures(features: ArrayLike<number>, source?: SourceAddress): Result {
+  pushFeatures(features: ArrayLike<number>, source?: SourceAddress | null): Result {
     quantizeFeatures(features, this.inputScale, this.input);
-    if (source) this.meta.writeSource(source);
+    if (source !== undefined) this.meta.writeSource(source);
     return this.result(this.check(this.x.pce_push()));
   }
 
-  pushQuantized(q: Int16Array, source?: SourceAddress): number {
+  pushQuantized(q: Int16Array, source?: SourceAddress | null): number {
     if (q.length !== this.input.length) throw new EngineError(`pushQuantized: expected ${this.input.length} values (P), got ${q.length}`);
-    if (source) this.meta.writeSource(source);
+    if (source !== undefined) this.meta.writeSource(source);
     this.input.set(q);
     return this.check(this.x.pce_push());
   }

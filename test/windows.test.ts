@@ -288,6 +288,11 @@ test('host: info.windowSources, pushFeatures / pushQuantized with a source addre
   const q = new Int16Array(P).fill(100);
   assert.is(e.pushQuantized(q, a), ref.pushQuantized(q, a));
   assert.equal(e.probsQ15(), ref.probsQ15());
+  // null: a packet without an address, all such packets in one window (none pushed yet: fresh).
+  const none = await loadEngine(oneWindow(blob));
+  assert.equal(e.pushFeatures(fs[1]!, null).probs, none.pushFeatures(fs[1]!).probs);
+  assert.is(e.packetMeta(), undefined);
+  assert.equal(e.pushFeatures(fs[2]!).probs, none.pushFeatures(fs[2]!).probs, 'omitted: the record stays as the last push left it');
   assert.throws(() => e.pushFeatures(fs[0]!, { ipVersion: 4, address: new Uint8Array(16) }), /expected ipVersion 4 with 4 bytes or 6 with 16/);
   assert.throws(() => e.pushQuantized(q, { ipVersion: 5 as 4, address: new Uint8Array(4) }), (err: unknown) => err instanceof RangeError);
 });

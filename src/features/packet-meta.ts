@@ -54,16 +54,17 @@ export class PacketMetaReader {
 
   /**
    * The record of a packet the host pushes itself: IP version and source address, every other byte
-   * 0 (the engine writes IPv4 addresses zero-padded too, and the window key compares all 16 bytes).
-   * Throws RangeError when the address length does not match the version.
+   * 0 (the engine writes IPv4 addresses zero-padded too, and the window key compares all 16 bytes);
+   * null: no address, all zero. Throws RangeError when the address length does not match the version.
    */
-  writeSource(s: SourceAddress): void {
-    const n = s.ipVersion === 4 ? 4 : s.ipVersion === 6 ? 16 : 0;
-    if (n === 0 || s.address.length !== n) {
+  writeSource(s: SourceAddress | null): void {
+    const n = s === null ? 0 : s.ipVersion === 4 ? 4 : s.ipVersion === 6 ? 16 : -1;
+    if (s !== null && (n < 0 || s.address.length !== n)) {
       throw new RangeError(`source address: expected ipVersion 4 with 4 bytes or 6 with 16, got ipVersion ${s.ipVersion} with ${s.address.length} bytes`);
     }
     this.bytes.fill(0);
-    this.bytes[IP_VERSION] = n === 4 ? 4 : 6;
+    if (s === null) return;
+    this.bytes[IP_VERSION] = s.ipVersion;
     this.bytes.set(s.address, SRC_ADDR);
   }
 
