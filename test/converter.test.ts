@@ -51,7 +51,7 @@ test('contract violations are named', () => {
   rejects(mutated((m) => { m.metadataProps = m.metadataProps!.filter((p) => p.key !== 'pce.classes'); }), /lacks required key pce\.classes/);
   rejects(mutated((m) => { meta(m, 'pce.classes').value = '["only one"]'; }), /pce\.classes must be/);
   rejects(mutated((m) => { meta(m, 'pce.dims').value = '{not json'; }), /pce\.dims is not valid JSON/);
-  rejects(mutated((m) => { meta(m, 'pce.contract_version').value = '2'; }), /pce\.contract_version is 2/);
+  rejects(mutated((m) => { meta(m, 'pce.contract_version').value = '3'; }), /pce\.contract_version is 3, this converter implements versions 1\.\.2/);
   rejects(mutated((m) => { meta(m, 'pce.window').value = '0'; }), /pce\.window must be a positive integer/);
   rejects(mutated((m) => {
     const ms = JSON.parse(meta(m, 'pce.missions').value!);
@@ -78,6 +78,30 @@ test('contract violations are named', () => {
   rejects(mutated((m) => {
     m.graph!.node!.find((n) => n.opType === 'Elu')!.attribute!.find((a) => a.name === 'alpha')!.f = 0.5;
   }), /alpha 0\.5/);
+});
+
+/** The fixture as contract version 2 with pce.window_sources = `value` (undefined: the key left out). */
+function version2(value: string | undefined): Uint8Array {
+  return mutated((m) => {
+    meta(m, 'pce.contract_version').value = '2';
+    if (value !== undefined) m.metadataProps!.push(onnx.StringStringEntryProto.create({ key: 'pce.window_sources', value }));
+  });
+}
+
+test('contract version 2: pce.window_sources is carried into the blob header; bad values are named', () => {
+  assert.is(loadContractModel(original).windowSources, 0, 'the version-1 fixture has one window');
+  for (const [value, S] of [['0', 0], ['1', 1], ['64', 64], ['256', 256], ['0064', 64]] as const) {
+    assert.is(loadContractModel(version2(value)).windowSources, S, value);
+  }
+  assert.is(readBlob(convertOnnx(version2('64'), { calibration: calibration.subarray(0, 128 * 4 * 64) }).blob).windowSources, 64);
+  rejects(version2(undefined), /metadata_props lacks required key pce\.window_sources \(contract version 2\)/);
+  rejects(version2('257'), /pce\.window_sources is 257, outside 0\.\.256, the blob format's limit/);
+  rejects(version2('4294967296'), /pce\.window_sources is 4294967296, outside 0\.\.256/);
+  for (const bad of ['-1', '1.5', '', ' 8', '8 ', '1e2', '0x10', 'sixty-four', '[64]']) {
+    rejects(version2(bad), /pce\.window_sources must be a decimal integer \(0: one window for the stream, 1\.\.256: windows per source address\), got/);
+  }
+  rejects(mutated((m) => { m.metadataProps!.push(onnx.StringStringEntryProto.create({ key: 'pce.window_sources', value: '8' })); }),
+    /pce\.window_sources needs pce\.contract_version 2/);
 });
 
 test('a calibration file that is not whole rows is refused', () => {

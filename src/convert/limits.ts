@@ -24,9 +24,10 @@ function nameBytes(key: string, name: string): void {
  * the blob format's limits. The embedding width E is not stored in the blob (the converter fuses
  * it away) but sizes float work: it gets the limit of a projection width.
  */
-export function checkBlobLimits(d: Dims, featureVersion: number, classes: readonly string[], missions: readonly Mission[]): void {
+export function checkBlobLimits(d: Dims, featureVersion: number, windowSources: number, classes: readonly string[], missions: readonly Mission[]): void {
   within('pce.feature_version', featureVersion, 0, 0xffffffff);
   within('pce.window', d.A, 1, Limit.A);
+  within('pce.window_sources', windowSources, 0, Limit.WINDOW_SOURCES);
   within('pce.dims.packet_features', d.P, 1, Limit.P);
   within('pce.dims.hidden (number of layers)', d.hidden.length, 0, Limit.K - 1, 'the blob holds hidden layers + 1 projection ops');
   d.hidden.forEach((h, i) => within(`pce.dims.hidden[${i}]`, h, 1, Limit.OUT_DIM));

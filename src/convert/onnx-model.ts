@@ -12,7 +12,9 @@ import { checkBlobLimits } from './limits.js';
 
 const { onnx } = onnxProto;
 
-export const CONTRACT_VERSION = 1;
+/** The contract version this converter implements; it also reads every version from OLDEST_CONTRACT_VERSION up. */
+export const CONTRACT_VERSION = 2;
+export const OLDEST_CONTRACT_VERSION = 1;
 
 export { ContractError };
 
@@ -26,6 +28,8 @@ export interface ModelDims {
 export interface ContractModel {
   dims: ModelDims;
   featureVersion: number;
+  /** pce.window_sources (contract version 2; 0 for version 1): 0 = one window for the stream, else per source address. */
+  windowSources: number;
   classes: string[];
   missions: Mission[];
   /** Encoder layers (Linear + ReLU, the last one the linear SSL head). */
@@ -98,7 +102,10 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
   const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const version = Number(meta.get('pce.contract_version'));
   if (!meta.has('pce.contract_version')) fail('metadata_props lacks required key pce.contract_version');
-  if (version !== CONTRACT_VERSION) fail(`pce.contract_version is ${meta.get('pce.contract_version')}, this converter implements ${CONTRACT_VERSION}`);
+  if (!(Number.isInteger(version) && version >= OLDEST_CONTRACT_VERSION && version <= CONTRACT_VERSION)) {
+    fail(`pce.contract_version is ${meta.get('pce.contract_version')}, this converter implements versions ${OLDEST_CONTRACT_VERSION}..${CONTRACT_VERSION}`);
+  }
+  const windowSources = windowSourcesOf(meta, version);
 
   for (const node of graph.node ?? []) {
     if (!ALLOWED_OPS.has(node.opType ?? '')) fail(`unsupported op ${node.opType} (node ${node.name || '?'}): the contract's graph uses only ${[...ALLOWED_OPS].join(', ')}`);
@@ -131,7 +138,7 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
     C: classes.length,
   };
   dims.D = dims.M * dims.H;
-  checkBlobLimits(dims, featureVersion, classes as string[], missions);
+  checkBlobLimits(dims, featureVersion, windowSources, classes as string[], missions);
   if (dims.D % dims.heads !== 0) fail(`pce.dims.heads (${dims.heads}) must divide M·H = ${dims.D}`);
 
   checkIo(graph, dims);
@@ -198,7 +205,23 @@ export function loadContractModel(bytes: Uint8Array): ContractModel {
   };
   // Last, so that a missing initializer is reported as such rather than as a dangling input.
   checkTopologicalOrder(graph);
-  return { dims, featureVersion, classes: classes as string[], missions, proj, gnn, temporal };
+  return { dims, featureVersion, windowSources, classes: classes as string[], missions, proj, gnn, temporal };
+}
+
+/**
+ * pce.window_sources: required from contract version 2 on, a decimal integer (its range is
+ * checkBlobLimits'); version 1 predates it, so there it must be absent and the model keeps one
+ * window for the stream, as version-1 models were trained.
+ */
+function windowSourcesOf(meta: Map<string, string>, version: number): number {
+  const v = meta.get('pce.window_sources');
+  if (version < 2) {
+    if (v !== undefined) fail('pce.window_sources needs pce.contract_version 2 (version 1 models have one window for the stream)');
+    return 0;
+  }
+  if (v === undefined) fail('metadata_props lacks required key pce.window_sources (contract version 2): 0 for one window for the stream, 1..256 for one window per source address');
+  if (!/^\d+$/.test(v)) fail(`pce.window_sources must be a decimal integer (0: one window for the stream, 1..256: windows per source address), got ${JSON.stringify(v.slice(0, 60))}`);
+  return Number(v);
 }
 
 /**

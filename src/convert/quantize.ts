@@ -66,6 +66,12 @@ export function usedEdgesOf(model: ContractModel): number[][][][] {
   return model.missions.map((mi) => Array.from({ length: model.dims.L }, (_, l) => usedInEdges(mi, l + 1)));
 }
 
+/**
+ * Activation ranges over the calibration stream, its packets in one window for the stream even
+ * when the model has windows per source (pce.window_sources > 0): calibration features carry no
+ * addresses, and a window of one source's packets is still a window of the model's packets, so the
+ * attention and later ranges it sees are of the same kind (docs/onnx-contract.md).
+ */
 function calibrate(model: ContractModel, used: number[][][][], packets: Float64Array[]): Ranges {
   const { M, L, H, D, FF, P } = model.dims;
   const inputs = {
@@ -273,7 +279,7 @@ export function quantize(model: ContractModel, calibration: Float64Array[]): Qua
   };
   if (I16_MAX * sIn <= 0) throw new QuantizeError('degenerate input scale');
   return {
-    blob: { windowSources: 0, dims, topology, tensors, tables, names: { classes: model.classes, missions: model.missions.map((mi) => ({ name: mi.name, concepts: mi.concepts })) } },
+    blob: { windowSources: model.windowSources, dims, topology, tensors, tables, names: { classes: model.classes, missions: model.missions.map((mi) => ({ name: mi.name, concepts: mi.concepts })) } },
     scales,
   };
 }
