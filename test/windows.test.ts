@@ -8,7 +8,7 @@
  * sequence derived by hand) says the source restarts. SIMD == scalar and
  * streaming == recompute hold at every packet.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,9 +17,10 @@ import { writeBlob } from '../src/blob/writer.js';
 import { initBlob, instantiateEngine, loadEngine, type EngineExports } from '../src/engine.js';
 import { PacketInput } from '../src/features/packet-input.js';
 import { readCaptureFile } from '../src/pcap/index.js';
-import { repoRoot } from './helpers/cli.js';
+import { packetclip, repoRoot } from './helpers/cli.js';
 import { DEFAULT_DIMS, randomBlob } from './helpers/random-blob.js';
 import { Lcg } from './helpers/rng.js';
+import { scratchDir } from './helpers/scratch.js';
 import { SourceLru, sourceKey } from './helpers/source-lru.js';
 
 const META_BYTES = 48, SRC_ADDR = 16;
@@ -295,6 +296,29 @@ test('host: info.windowSources, pushFeatures / pushQuantized with a source addre
   assert.equal(e.pushFeatures(fs[2]!).probs, none.pushFeatures(fs[2]!).probs, 'omitted: the record stays as the last push left it');
   assert.throws(() => e.pushFeatures(fs[0]!, { ipVersion: 4, address: new Uint8Array(16) }), /expected ipVersion 4 with 4 bytes or 6 with 16/);
   assert.throws(() => e.pushQuantized(q, { ipVersion: 5 as 4, address: new Uint8Array(4) }), (err: unknown) => err instanceof RangeError);
+});
+
+test('packetclip inspect: how the window is keyed, the format version and the engine memory', async () => {
+  const dir = scratchDir('pce-windows-');
+  const shipped = readFileSync(join(repoRoot, 'models/packetclip-edge.pclip'));
+  const v1 = shipped.slice();
+  new DataView(v1.buffer, v1.byteOffset).setUint16(4, 1, true);
+  const files = { v1, s64: writeBlob({ ...readBlob(shipped), windowSources: 64 }) };
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, `${name}.pclip`), bytes);
+  const text = async (name: string) => {
+    const r = await packetclip(['inspect', join(dir, `${name}.pclip`)]);
+    assert.is(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const one = await text('v1'), many = await text('s64');
+  assert.match(one, /^packetclip blob, format version 1,/);
+  assert.match(one, /\nwindow: 30 frames, one window for the stream\n/);
+  assert.match(one, /engine linear memory for this blob: 262,144 bytes/);
+  assert.match(many, /^packetclip blob, format version 2,/);
+  assert.match(many, /\nwindow: 30 frames, one per source address, up to 64 sources \(LRU\)\n/);
+  assert.match(many, /engine linear memory for this blob: 589,824 bytes/);
+  const json = JSON.parse((await packetclip(['inspect', join(dir, 's64.pclip'), '--json'])).stdout);
+  assert.equal([json.formatVersion, json.windowSources, json.engineMemoryBytes], [2, 64, 589824]);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 /**
- * `packetclip inspect`: what a blob holds and what it costs — dims, sections,
- * parameters, analytic MACs per packet by stage (streaming and full-window
- * recompute), the concepts per mission.
+ * `packetclip inspect`: what a blob holds and what it costs — dims, how the
+ * temporal window is keyed, sections, parameters, analytic MACs per packet by
+ * stage (streaming and full-window recompute), the concepts per mission.
  *
  * A MAC is one multiply-accumulate term of a dot product: the GEMVs' int8 x
  * int16 terms and attention's i16 x i16 (scores) and Q15 x i16 (outputs)
@@ -13,7 +13,7 @@
  * The counting build measures these same figures, and test/counting.test.ts
  * requires them equal.
  */
-import { Op, Role, VERSION, tensorId } from '../blob/constants.js';
+import { Op, Role, tensorId } from '../blob/constants.js';
 import { gemvOps } from '../blob/layout.js';
 import type { BlobModel } from '../blob/model.js';
 import { readBlob, readSectionTable } from '../blob/reader.js';
@@ -22,6 +22,8 @@ export interface Report {
   formatVersion: number;
   bytes: number;
   dims: BlobModel['dims'];
+  /** 0: one temporal window for the stream; S: one per source address, at most S (LRU). */
+  windowSources: number;
   classes: string[];
   sections: { name: string; offset: number; length: number }[];
   parameters: { weights: number; biases: number; norms: number; total: number; constantNodeValues: number };
@@ -72,7 +74,8 @@ export function inspectBlob(bytes: Uint8Array): Report {
   fullWindow.total = fullWindow.projection + fullWindow.gnn + fullWindow.qkv + attention + out + ff + head;
   const constantNodeValues = d.nodes.reduce((a, n) => a + 2 * n * d.H * d.L, 0);
   return {
-    formatVersion: VERSION, bytes: bytes.length, dims: d, classes: blob.names.classes,
+    formatVersion: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(4, true), // readBlob checked it
+    bytes: bytes.length, dims: d, windowSources: blob.windowSources, classes: blob.names.classes,
     sections: readSectionTable(bytes).map(({ name, offset, length }) => ({ name, offset, length })),
     parameters: { weights, biases, norms, total: weights + biases + norms, constantNodeValues },
     macsPerPacket: { streaming, fullWindow, explain }, missions,
@@ -113,6 +116,7 @@ export function formatReport(r: Report, memoryBytes?: number): string {
     `packetclip blob, format version ${r.formatVersion}, ${fmt(r.bytes)} bytes, feature spec v${d.featureVersion}`,
     `dims: P=${d.P} projection ${[d.P, ...d.outDims].join('->')} (last op = SSL head fused with GNN layer 1), ` +
       `M=${d.M} missions, H=${d.H}, L=${d.L}, window A=${d.A}, D=${d.D}, heads=${d.heads}x${d.headDim}, FF=${d.FF}, C=${d.C}`,
+    `window: ${d.A} frames, ${r.windowSources === 0 ? 'one window for the stream' : `one per source address, up to ${r.windowSources} sources (LRU)`}`,
     `classes: ${r.classes.join(', ')}`,
     `scales (host-only): input ${d.inputScale.toExponential(4)}, frame ${d.frameScale.toExponential(4)}`,
     'sections:',
