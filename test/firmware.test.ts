@@ -11,6 +11,8 @@ import { readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readBlob } from '../src/blob/reader.js';
+import { writeBlob } from '../src/blob/writer.js';
 import { packetclip, repoRoot } from './helpers/cli.js';
 import { command, pythonModule, requires, shared } from './helpers/requires.js';
 import { scratchDir } from './helpers/scratch.js';
@@ -64,6 +66,30 @@ requires(test, ...cc)('stdin, a truncated capture (error line naming the offset,
   const c2 = run(sense(), ['-r', gif]);
   assert.is(c2.status, 1);
   assert.is(c2.stdout.toString(), n2.stdout);
+});
+
+requires(test, ...cc)('windows per source: pce-sense writes the bytes of packetclip run with the model; --info; a 1 MiB slot holds S <= 175', async () => {
+  make();
+  const shipped = readBlob(readFileSync(model));
+  const keyed = (S: number) => {
+    const path = join(dir, `sources-${S}.pclip`);
+    writeFileSync(path, writeBlob({ ...shipped, windowSources: S }));
+    return path;
+  };
+  const s64 = keyed(64), capture = join(repoRoot, 'data/test/lab2-seed33/capture.pcap');
+  const node = await packetclip(['run', capture, '--model', s64, '--format', 'jsonl']);
+  assert.is(node.code, 0, node.stderr);
+  for (const flags of [[], ['--scalar']]) {
+    const r = run(sense(), ['-r', capture, '--model', s64, ...flags]);
+    assert.is(r.status, 0, r.stderr.toString());
+    assert.ok(r.stdout.toString() === node.stdout, `pce-sense ${flags.join(' ')} output differs from packetclip run with window_sources 64`);
+  }
+  const info = JSON.parse(run(sense(), ['--model', s64, '--info']).stdout.toString());
+  assert.equal([info.window_sources, info.memory_bytes, info.arena_bytes], [64, 589824, 542112]);
+  assert.is(JSON.parse(run(sense(), ['--model', keyed(175), '--info']).stdout.toString()).memory_bytes, 1 << 20);
+  const big = run(sense(), ['--model', keyed(176), '--info']);
+  assert.is(big.status, 2);
+  assert.match(big.stderr.toString(), /sources-176\.pclip: linear memory cannot grow to the size this model needs \(engine error 3/);
 });
 
 requires(test, ...cc)('a bad model is refused with the engine code and message', () => {

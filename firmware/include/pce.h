@@ -100,6 +100,7 @@ typedef struct pce_info {
   uint32_t abi_version;    /* pce_version() of the engine */
   uint32_t class_count;
   uint32_t concept_count;  /* entries pce_engine_explain() writes */
+  uint32_t window_sources; /* 0: one temporal window; S: one per source address, at most S (docs/engine-abi.md) */
   uint32_t memory_bytes;   /* linear memory of this engine */
   uint32_t arena_bytes;    /* bytes of it in use (static data + blob + state) */
 } pce_info;

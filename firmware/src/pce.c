@@ -48,6 +48,7 @@ typedef struct pce_vtable {
   uint32_t (*error_message)(void* inst, uint32_t code);
   uint32_t (*error_offset)(void* inst);
   uint32_t (*error_tensor)(void* inst);
+  uint32_t (*window_sources)(void* inst);
   uint32_t (*memory_bytes)(void* inst);
   uint32_t (*arena_bytes)(void* inst);
   uint32_t (*packet_buf_ptr)(void* inst);
@@ -75,6 +76,7 @@ typedef struct pce_vtable {
   static uint32_t mod##_error_message(void* i, uint32_t c) { return w2c_##mod##_pce_error_message((w2c_##mod*)i, c); } \
   static uint32_t mod##_error_offset(void* i) { return w2c_##mod##_pce_error_offset((w2c_##mod*)i); }   \
   static uint32_t mod##_error_tensor(void* i) { return w2c_##mod##_pce_error_tensor((w2c_##mod*)i); }   \
+  static uint32_t mod##_window_sources(void* i) { return w2c_##mod##_pce_window_sources((w2c_##mod*)i); } \
   static uint32_t mod##_memory_bytes(void* i) { return w2c_##mod##_pce_memory_bytes((w2c_##mod*)i); }   \
   static uint32_t mod##_arena_bytes(void* i) { return w2c_##mod##_pce_arena_bytes((w2c_##mod*)i); }     \
   static uint32_t mod##_packet_buf_ptr(void* i) { return w2c_##mod##_pce_packet_buf_ptr((w2c_##mod*)i); } \
@@ -85,8 +87,8 @@ typedef struct pce_vtable {
       build_value, mod##_instantiate, mod##_free, mod##_memory, mod##_version, mod##_blob_alloc,        \
       mod##_init, mod##_reset, mod##_push_packet, mod##_probs_ptr, mod##_concepts_ptr,                  \
       mod##_concept_count, mod##_dim, mod##_error_message, mod##_error_offset, mod##_error_tensor,      \
-      mod##_memory_bytes, mod##_arena_bytes, mod##_packet_buf_ptr, mod##_packet_capacity,               \
-      mod##_packet_status, mod##_packet_meta_ptr,                                                       \
+      mod##_window_sources, mod##_memory_bytes, mod##_arena_bytes, mod##_packet_buf_ptr,                \
+      mod##_packet_capacity, mod##_packet_status, mod##_packet_meta_ptr,                                \
   };
 
 PCE_DEFINE_VTABLE(pcescalar, PCE_BUILD_SCALAR)
@@ -389,6 +391,7 @@ void pce_engine_info(const pce_engine* e, pce_info* info) {
   PCE_GUARDED(trapped, {
     info->abi_version = m->vt->version(&m->inst);
     info->concept_count = m->vt->concept_count(&m->inst);
+    info->window_sources = m->vt->window_sources(&m->inst);
     info->memory_bytes = m->vt->memory_bytes(&m->inst);
     info->arena_bytes = m->vt->arena_bytes(&m->inst);
   });

@@ -303,9 +303,9 @@ int main(int argc, char** argv) {
   if (opt.info) {
     pce_info info;
     pce_engine_info(engine, &info);
-    printf("{\"build\":\"%s\",\"classes\":%u,\"concepts\":%u,\"memory_bytes\":%u,\"arena_bytes\":%u,"
+    printf("{\"build\":\"%s\",\"classes\":%u,\"concepts\":%u,\"window_sources\":%u,\"memory_bytes\":%u,\"arena_bytes\":%u,"
            "\"library_static_bytes\":%zu,\"capture_static_bytes\":%zu,\"alerts_static_bytes\":%zu,\"max_rss_kib\":%ld}\n",
-           info.build == PCE_BUILD_SIMD ? "simd" : "scalar", info.class_count, info.concept_count,
+           info.build == PCE_BUILD_SIMD ? "simd" : "scalar", info.class_count, info.concept_count, info.window_sources,
            info.memory_bytes, info.arena_bytes, pce_ram_bytes(), pce_capture_ram_bytes(), pce_alerts_ram_bytes(), max_rss_kib());
     return 0;
   }
