@@ -130,8 +130,9 @@ export function temporalForward(model: ContractModel, frames: Float64Array[], kv
 
 /**
  * Runs a stream of packets through the float model the way the engine sees
- * it: one global window of the last A frames, zero frames before the first.
- * Calls `visit` with both traces for every packet.
+ * it with window_sources 0: one global window of the last A frames, zero
+ * frames before the first (calibration uses it for every model: its packets
+ * have no addresses). Calls `visit` with both traces for every packet.
  */
 export function streamForward(
   model: ContractModel, usedIn: number[][][][], packets: Float64Array[],

@@ -1,6 +1,7 @@
 /**
  * `packetclip run` as a library call: classifies every packet of a capture in file order, one
- * global window, and writes one JSON line per packet (docs/run-format.md). A packet whose frame
+ * global window (or one per source address, as the model's window_sources says: the engine keys
+ * them itself), and writes one JSON line per packet (docs/run-format.md). A packet whose frame
  * does not decode fully still gets its line (`"decoded":false`, with "error"); a corrupt or
  * truncated capture ends with an error line naming the byte offset, after the lines of every
  * packet before the fault. The loop is the CLI's (runSession, session.ts).
