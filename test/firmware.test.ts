@@ -76,7 +76,7 @@ requires(test, ...cc)('windows per source: pce-sense writes the bytes of packetc
     writeFileSync(path, writeBlob({ ...shipped, windowSources: S }));
     return path;
   };
-  const s64 = keyed(64), capture = join(repoRoot, 'data/test/lab2-seed33/capture.pcap');
+  const s64 = keyed(64), capture = join(repoRoot, 'data/train/lab2-seed32/capture.pcap');
   const node = await packetclip(['run', capture, '--model', s64, '--format', 'jsonl']);
   assert.is(node.code, 0, node.stderr);
   for (const flags of [[], ['--scalar']]) {

@@ -240,7 +240,7 @@ test('pce_push_packet keys by the record it fills: a real capture equals its fea
   const q = new Int16Array(128);
   let n = 0;
   const keys = new Set<string>();
-  for await (const p of readCaptureFile(join(repoRoot, 'data/test/lab2-seed33/capture.pcap'))) {
+  for await (const p of readCaptureFile(join(repoRoot, 'data/train/lab2-seed32/capture.pcap'))) {
     if (n++ === 2500) break;
     assert.ok(input.extract(p.data, p.tsMicros, p.linkType, p.origLen) >= 0);
     const rec = new Uint8Array(extractor.memory.buffer, extractor.pce_packet_meta_ptr(), META_BYTES).slice();
