@@ -10,15 +10,17 @@
  * checks that both builds give the same bits (label, probabilities, logits,
  * frame, concept activations) on every packet of the capture. Efficiency is
  * the push's counted MACs at that build's own GEMV peak over the push time.
- * With --write: bench/results/engine-compare-<date>.json (docs/bench-format.md).
+ * With --write: bench/results/engine-compare-<date>.json (docs/bench-format.md; a later
+ * run of the same day gets the next free suffix b, c, ...).
  */
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, version as osVersion, arch as osArch, machine as osMachine } from 'node:os';
+import { loadavg } from 'node:os';
 import { syntheticStream } from '../src/convert/synthetic.js';
 import { BENCH_FORMAT, BENCH_VERSION, modelHash, validateBench, type BenchFile, type BenchRun } from '../src/efficiency/bench-schema.js';
 import { initBlob, quantizeFeatures, type EngineExports } from '../src/engine.js';
 import { inspectBlob } from '../src/inspect/inspect.js';
 import { parseCaptureBytes } from '../src/pcap/index.js';
+import { freshPath, stats, thisMachine } from './common.js';
 import { gemvPeak } from './gemv-peak.js';
 
 const root = new URL('../../', import.meta.url);
@@ -37,12 +39,6 @@ async function instance(path: URL, blob: Uint8Array): Promise<PacketExports> {
   const code = initBlob(x, blob);
   if (code !== 0) throw new Error(`${path.pathname}: init failed with code ${code}`);
   return x;
-}
-
-function stats(t: number[]): { medianNs: number; minNs: number; madNs: number } {
-  const s = [...t].sort((a, b) => a - b), med = s[s.length >> 1];
-  const dev = s.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
-  return { medianNs: med, minNs: s[0], madNs: dev[dev.length >> 1] };
 }
 
 /** Every output of the last decision, for the bit-identity check. */
@@ -143,15 +139,11 @@ async function main(): Promise<void> {
   }
   ratios.pushBaselineOverCurrent = med('baseline', 'push') / med('current', 'push');
   ratios.pushPacketBaselineOverCurrent = med('baseline', 'push_packet (lab test capture frames)') / med('current', 'push_packet (lab test capture frames)');
-  const cpu = cpus()[0];
   const date = new Date().toISOString();
   const load = loadavg()[0];
   const out: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date, tool: `node dist/bench/engine-compare.js --baseline ${baseDir} (engine SIMD, baseline vs current build, ${ROUNDS} interleaved rounds, 1-minute load average ${load.toFixed(1)} at the end)`,
-    machine: {
-      uname: `${process.platform} ${release()} ${osVersion()} ${osMachine()}`, arch: osArch() === 'x64' ? 'x86_64' : osArch(),
-      cpuModel: cpu?.model ?? 'unknown', cores: cpus().length, clockMHz: cpu?.speed || null,
-    },
+    machine: thisMachine(),
     model: { name: 'models/packetclip-edge.pclip', hash: modelHash(blob), blobBytes: blob.length, window: report.dims.A, parameters: report.parameters.total },
     peak: { kernel: `gemv int8 x int16 ${peakRef.rows}x${peakRef.cols}`, runtime: 'v8', build: 'simd (current)', macsPerItem: peakRef.macsPerPush, medianNs: med('current', 'gemv peak'), macsPerSecond: (peakRef.macsPerPush * 1e9) / med('current', 'gemv peak') },
     runs,
@@ -165,9 +157,9 @@ async function main(): Promise<void> {
   }
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(32)} ${v.toFixed(3)}`);
   if (argv.includes('--write')) {
-    const path = file(`bench/results/engine-compare-${date.slice(0, 10)}.json`);
+    const path = freshPath(file(`bench/results/engine-compare-${date.slice(0, 10)}`).pathname);
     writeFileSync(path, JSON.stringify(out, null, 2) + '\n');
-    console.log(`wrote ${path.pathname}`);
+    console.log(`wrote ${path}`);
   }
 }
 

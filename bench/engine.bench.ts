@@ -11,17 +11,17 @@
  * plus the GEMV peak (bench/gemv-peak.ts) timed in the same rounds, the counted operations
  * (bench/count-ops.ts), FLOPs counted from the ONNX graph, memory, and the
  * latest instructions-per-packet file (bench/instructions.ts) for this model.
- * Writes bench/results/engine-<date>.json in the benchmark schema
+ * Writes bench/results/engine-<date>.json (engine-<date>b.json, ... for a later run of the same day) in the benchmark schema
  * (docs/bench-format.md) and build/gemv-peak.pclip for pce-bench --peak-model.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, version as osVersion, arch as osArch, machine as osMachine } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { syntheticStream } from '../src/convert/synthetic.js';
 import { BENCH_FORMAT, BENCH_VERSION, modelHash, validateBench, type BenchFile, type BenchResult, type BenchRun } from '../src/efficiency/bench-schema.js';
 import { initBlob, loadEngine, quantizeFeatures, type EngineExports } from '../src/engine.js';
 import { inspectBlob } from '../src/inspect/inspect.js';
+import { freshPath, stats, thisMachine } from './common.js';
 import { countOps, kindTotal } from './count-ops.js';
 import { gemvPeak } from './gemv-peak.js';
 import { onnxFlops, subgraph } from './onnx-graph.js';
@@ -39,12 +39,6 @@ interface Contender {
   ops: number | null;
   fn: () => void | Promise<void>;
   times: number[];
-}
-
-function stats(t: number[]): { medianNs: number; minNs: number; madNs: number } {
-  const s = [...t].sort((a, b) => a - b), med = s[s.length >> 1];
-  const dev = s.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
-  return { medianNs: med, minNs: s[0], madNs: dev[dev.length >> 1] };
 }
 
 interface ProfileExports extends EngineExports { prof_stage(stage: number, reps: number): number; }
@@ -169,13 +163,9 @@ async function main(): Promise<void> {
     engineScalarOverSimd: med('v8/scalar', 'push') / engine,
     engineSimdFloorFraction: floorNs / engine,
   };
-  const cpu = cpus()[0];
   const out: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date: new Date().toISOString(), tool: 'npm run bench',
-    machine: {
-      uname: `${process.platform} ${release()} ${osVersion()} ${osMachine()}`, arch: osArch() === 'x64' ? 'x86_64' : osArch(),
-      cpuModel: cpu?.model ?? 'unknown', cores: cpus().length, clockMHz: cpu?.speed || null,
-    },
+    machine: thisMachine(),
     model: {
       name: 'models/packetclip-edge.pclip', hash: modelHash(blob), blobBytes: blob.length, window: A, parameters: report.parameters.total,
       sections: report.sections.map((s) => ({ name: s.name, bytes: s.length })),
@@ -205,9 +195,9 @@ async function main(): Promise<void> {
   }
   console.log(`  GEMV peak ${(peak.macsPerSecond / 1e9).toFixed(2)} GMAC/s; floor ${(floorNs / 1000).toFixed(2)} us/packet; engine SIMD at ${(100 * ratios.engineSimdFloorFraction).toFixed(1)}% of it`);
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(42)} ${v.toFixed(2)}`);
-  const path = file(`bench/results/engine-${out.date.slice(0, 10)}.json`);
+  const path = freshPath(file(`bench/results/engine-${out.date.slice(0, 10)}`).pathname);
   writeFileSync(path, JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${path.pathname}`);
+  console.log(`wrote ${path}`);
   await Promise.all([full.release(), packetGraph.release(), temporalGraph.release(), web.release()]);
 }
 

@@ -14,9 +14,9 @@
  * training capture (49,066 packets).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, release, version as osVersion, machine } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { BENCH_FORMAT, BENCH_VERSION, modelHash, validateBench, type BenchFile, type BenchRun } from '../src/efficiency/bench-schema.js';
+import { freshPath, thisMachine } from './common.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** Where the bench keeps the blob, both trees' copies and their outputs. */
@@ -66,7 +66,7 @@ function main(): void {
   });
   const out: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date: new Date().toISOString(), tool: 'bench/run-e2e.bench.ts',
-    machine: { uname: `${process.platform} ${release()} ${osVersion()} ${machine()}`, arch: machine(), cpuModel: cpus()[0]?.model ?? 'unknown', cores: cpus().length, clockMHz: cpus()[0]?.speed || null },
+    machine: thisMachine(),
     model: { name: modelPath.startsWith(root) ? modelPath.slice(root.length) : modelPath, hash: modelHash(blob), blobBytes: blob.length },
     peak: null, runs,
     ratios: { currentOverBaselinePacketsPerSecond: runs[1].results[0].perSecond / runs[0].results[0].perSecond },
@@ -95,11 +95,4 @@ function snapshot(dir: string, name: string, engine: readonly Buffer[]): string 
 }
 
 /** `stem`.json, or the first of `stem`b.json, `stem`c.json... that does not exist yet. */
-function freshPath(stem: string): string {
-  for (const suffix of ['', ...'bcdefghijklmnopqrstuvwxyz']) {
-    if (!existsSync(`${stem}${suffix}.json`)) return `${stem}${suffix}.json`;
-  }
-  throw new Error(`${stem}*.json: no free name left`);
-}
-
 main();
