@@ -30,47 +30,38 @@ const ROUNDS = Number(process.env.ROUNDS ?? 61);
 export const ABLATION_FORMAT = 'packetclip-ablation';
 export const ABLATION_VERSION = 1;
 
-/** One cut: `inject` goes right after `anchor` (which must occur once) in assembly/`file`. */
-export interface Ablation { name: string; removes: string; file: string; anchor: string; inject: string }
+/**
+ * One cut: `inject` goes first in the body of function `fn` of assembly/`file` (the text from
+ * `function fn(` to its first `{` is the anchor, which must occur once).
+ */
+export interface Ablation { name: string; removes: string; file: string; fn: string; inject: string }
 
-export const ABLATIONS: Ablation[] = [
-  {
-    name: 'gemv', removes: 'every GEMV (eqs. 2, 5, 6, 10, 14, 16, 17): what is left is the work outside the MACs of the floor',
-    file: 'kernels/simd/gemv.ts', anchor: 'export function gemv(op: usize, x: usize, y: usize): void {', inject: ' return;',
+/** The cuts by kernel file: name -> [function, what it removes, statement put first (default `return;`)]. */
+const CUTS: Record<string, Record<string, [string, string, string?]>> = {
+  'kernels/simd/gemv.ts': { gemv: ['gemv', 'every GEMV (eqs. 2, 5, 6, 10, 14, 16, 17): what is left is the work outside the MACs of the floor'] },
+  'kernels/simd/gnn.ts': {
+    'gnn-dense': ['gnn_dense', "the mission GNNs' dense step (eq. 6, layers 2..L)"],
+    'gnn-aggregate': ['gnn_aggregate', "the mission GNNs' message, mean, BatchNorm and ELU (eqs. 7-9)"],
+    elu: ['elu8', "ELU's negative branch (eq. 9): table index, gather, interpolation, select", 'return i16x8.narrow_i32x4_s(z0, z1);'],
   },
-  {
-    name: 'gnn-dense', removes: "the mission GNNs' dense step (eq. 6, layers 2..L)",
-    file: 'kernels/simd/gnn.ts', anchor: 'export function gnn_dense(layer: usize, Xprev: usize, Y: usize): void {', inject: ' return;',
+  'kernels/simd/lanes.ts': {
+    'elu-gather': ['lut16x4', "ELU's table gather and interpolation only (eq. 3 on the i16 table)", 'return i32x4.shr_s(u, 8);'],
+    'exp-gather': ['lut32x4', 'the EXP table gathers and interpolation of attention and the probabilities (eqs. 3, 11, 17)', 'return i32x4.shr_s(u, 8);'],
   },
-  {
-    name: 'gnn-aggregate', removes: "the mission GNNs' message, mean, BatchNorm and ELU (eqs. 7-9)",
-    file: 'kernels/simd/gnn.ts', anchor: 'export function gnn_aggregate(layer: usize, Y: usize, X: usize): void {', inject: ' return;',
-  },
-  {
-    name: 'elu', removes: "ELU's negative branch (eq. 9): table index, gather, interpolation, select",
-    file: 'kernels/simd/gnn.ts', anchor: 'round: v128, shift: i32, T: usize): v128 {', inject: ' return i16x8.narrow_i32x4_s(z0, z1);',
-  },
-  {
-    name: 'elu-gather', removes: "ELU's table gather and interpolation only (eq. 3 on the i16 table)",
-    file: 'kernels/simd/lanes.ts', anchor: 'export function lut16x4(T: usize, u: v128): v128 {', inject: ' return i32x4.shr_s(u, 8);',
-  },
-  {
-    name: 'exp-gather', removes: 'the EXP table gathers and interpolation of attention and the probabilities (eqs. 3, 11, 17)',
-    file: 'kernels/simd/lanes.ts', anchor: 'export function lut32x4(T: usize, u: v128): v128 {', inject: ' return i32x4.shr_s(u, 8);',
-  },
-  {
-    name: 'attention', removes: 'attention over the window (eqs. 11-13)',
-    file: 'kernels/simd/attention.ts', anchor: 'export function attention(p: usize, q: usize, kt: usize, vt: usize, o: usize): void {', inject: ' return;',
-  },
-  {
-    name: 'layernorm', removes: 'both LayerNorms (eq. 15)',
-    file: 'kernels/simd/layernorm.ts', anchor: 'export function layernorm(p: usize, r: usize, y: usize): void {', inject: ' return;',
-  },
-  {
-    name: 'isqrt', removes: "LayerNorm's integer square root (eq. 4) only",
-    file: 'kernels/fixed.ts', anchor: 'export function isqrt(v: u64): u64 {', inject: ' return v >> 32;',
-  },
-];
+  'kernels/simd/attention.ts': { attention: ['attention', 'attention over the window (eqs. 11-13)'] },
+  'kernels/simd/layernorm.ts': { layernorm: ['layernorm', 'both LayerNorms (eq. 15)'] },
+  'kernels/fixed.ts': { isqrt: ['isqrt', "LayerNorm's integer square root (eq. 4) only", 'return v >> 32;'] },
+};
+
+export const ABLATIONS: Ablation[] = Object.entries(CUTS).flatMap(([file, cuts]) =>
+  Object.entries(cuts).map(([name, [fn, removes, inject = 'return;']]) => ({ name, removes, file, fn, inject })));
+
+/** The anchor of a cut in `text` (the function's head up to its `{`), or undefined unless it occurs exactly once. */
+export function anchorOf(a: Ablation, text: string): string | undefined {
+  const heads = text.split(`function ${a.fn}(`);
+  if (heads.length !== 2) return undefined;
+  return `function ${a.fn}(${heads[1].slice(0, heads[1].indexOf('{') + 1)}`;
+}
 
 /** Compiles the profiling build (unmodified, then once per ablation) into `dir`; returns the .wasm paths, unmodified first. */
 function compile(dir: string): string[] {
@@ -86,9 +77,9 @@ function compile(dir: string): string[] {
   };
   const paths = [build('unmodified')];
   for (const a of ABLATIONS) {
-    const path = join(src, 'assembly', a.file), text = readFileSync(path, 'utf8');
-    if (text.split(a.anchor).length !== 2) throw new Error(`ablation ${a.name}: anchor not found once in assembly/${a.file}: ${a.anchor}`);
-    writeFileSync(path, text.replace(a.anchor, a.anchor + a.inject));
+    const path = join(src, 'assembly', a.file), text = readFileSync(path, 'utf8'), anchor = anchorOf(a, text);
+    if (!anchor) throw new Error(`ablation ${a.name}: function ${a.fn} not found once in assembly/${a.file}`);
+    writeFileSync(path, text.replace(anchor, `${anchor} ${a.inject}`));
     paths.push(build(a.name));
     writeFileSync(path, text);
   }
